@@ -1,0 +1,387 @@
+"""The pure-Python twin of the C keyspace table.
+
+This module is the executable contract of a keyspace table; ``ctable.Table`` (the C
+table behind cffi) has the same methods with the same results.  The twin serves where
+no compiler exists and is the oracle the C table is tested against.
+
+What "the same" means: every deterministic operation (lookup, set, delete, expiry,
+LRU/LFU fields, counts, memory) gives identical results.  Random operations
+(``sample``, ``random_key``) and the order of ``scan`` are only held to the same
+contract (sampled keys exist; a full scan returns every key present throughout it
+at least once), because reproducing the C table's bucket layout in Python would make
+the twin several times slower for no behavioural gain.
+
+Values: ``bytes`` are strings (stored inline by the C table); any other object is a
+value of another type (held in a Python-side slot list by the C table).  ``None`` is
+never a value, so lookups return ``None`` for "no such key".
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left
+from collections.abc import Iterator
+
+NO_EXPIRE = -1
+"""``expire_ms`` meaning "the key does not expire"."""
+KEEP_EXPIRE = -2
+"""``set(..., expire_ms=KEEP_EXPIRE)`` keeps the key's current expiry (SET KEEPTTL)."""
+
+LRU_CLOCK_MAX = (1 << 24) - 1
+LRU_CLOCK_RESOLUTION = 1000  # ms, as Redis
+LFU_INIT_VAL = 5
+
+# Memory model shared with the C table, so `used_memory` is the same on both:
+# each entry costs ENTRY_OVERHEAD + len(key) (+ len(value) for strings, or
+# OBJ_SLOT for a handle) rounded up to 8, + VOLATILE_OVERHEAD when it has a TTL;
+# the bucket array costs 8 bytes per bucket (a power of two >= the key count).
+ENTRY_OVERHEAD = 24
+OBJ_SLOT = 8
+VOLATILE_OVERHEAD = 16
+BUCKET_BYTES = 8
+MIN_BUCKETS = 4
+
+
+def _round8(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def _entry_bytes(key: bytes, value: object, volatile: bool) -> int:
+    size = ENTRY_OVERHEAD + len(key) + (len(value) if type(value) is bytes else OBJ_SLOT)
+    return _round8(size) + (VOLATILE_OVERHEAD if volatile else 0)
+
+
+def lru_clock(now_ms: int) -> int:
+    """Redis's 24-bit LRU clock at 1 s resolution."""
+    return (now_ms // LRU_CLOCK_RESOLUTION) & LRU_CLOCK_MAX
+
+
+def estimate_idle_ms(field: int, now_ms: int) -> int:
+    """Idle time of an LRU field, wrapping like Redis's estimateObjectIdleTime."""
+    clock = lru_clock(now_ms)
+    if clock >= field:
+        return (clock - field) * LRU_CLOCK_RESOLUTION
+    return (clock + (LRU_CLOCK_MAX - field)) * LRU_CLOCK_RESOLUTION
+
+
+def _minutes(now_ms: int) -> int:
+    return (now_ms // 60000) & 65535
+
+
+def lfu_decr(field: int, now_ms: int, decay_time: int) -> int:
+    """The LFU counter of `field` after decay (Redis's LFUDecrAndReturn)."""
+    ldt, counter = field >> 8, field & 255
+    now = _minutes(now_ms)
+    elapsed = now - ldt if now >= ldt else 65535 - ldt + now
+    periods = elapsed // decay_time if decay_time else 0
+    if periods:
+        counter = 0 if periods > counter else counter - periods
+    return counter
+
+
+def _bitrev63(h: int) -> int:
+    # 63 bits, so that a cursor (reversed hash + 1) fits Redis's unsigned 64-bit range.
+    return int(f"{h & 0x7FFFFFFFFFFFFFFF:063b}"[::-1], 2)
+
+
+def _swap_remove(items: list[bytes], pos: dict[bytes, int], key: bytes) -> None:
+    i = pos.pop(key)
+    last = items.pop()
+    if last != key:
+        items[i] = last
+        pos[last] = i
+
+
+class Table:
+    """A keyspace: binary keys -> values, with expiry and an LRU/LFU field per key.
+
+    Runtime complexity: O(1) for lookup/set/delete/expiry; `scan` is O(count) per
+    call after an O(n log n) re-index when the keyspace changed since the last scan.
+    """
+
+    __slots__ = (
+        "_d", "_exp", "_lru", "_vol", "_vol_pos", "_all", "_all_pos", "_rng", "_lfu", "_log_factor",
+        "_decay_time", "_mem", "_scan_index", "_scan_keys", "_version", "_scan_version",
+        "expired",
+    )
+
+    native = False
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._d: dict[bytes, object] = {}
+        self._exp: dict[bytes, int] = {}
+        self._lru: dict[bytes, int] = {}
+        self._vol: list[bytes] = []              # keys with a TTL, for O(1) sampling
+        self._vol_pos: dict[bytes, int] = {}     # key -> index in _vol
+        self._all: list[bytes] = []              # every key, for O(1) sampling
+        self._all_pos: dict[bytes, int] = {}
+        self._rng = random.Random(seed)
+        self._lfu = False
+        self._log_factor = 10
+        self._decay_time = 1
+        self._mem = 0
+        self._scan_index: list[int] = []
+        self._scan_keys: list[bytes] = []
+        self._version = 0
+        self._scan_version = -1
+        self.expired: list[bytes] = []
+        """Keys deleted by lazy expiry, in order; the caller drains this list."""
+
+    # -- configuration -------------------------------------------------------------
+    def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
+        """Interpret the per-key field as LFU (True) or LRU (False) from now on."""
+        self._lfu = bool(enabled)
+        self._log_factor = int(log_factor)
+        self._decay_time = int(decay_time)
+
+    def seed(self, seed: int) -> None:
+        """Reseed the random source used for sampling and LFU increments."""
+        self._rng.seed(seed)
+
+    # -- size ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def volatile_count(self) -> int:
+        """Number of keys with a TTL (INFO keyspace `expires=`)."""
+        return len(self._vol)
+
+    def mem_usage(self) -> int:
+        """Bytes the table accounts for: entries plus the bucket array."""
+        return self._mem + self._buckets() * BUCKET_BYTES
+
+    def _buckets(self) -> int:
+        n = MIN_BUCKETS
+        while n < len(self._d):
+            n <<= 1
+        return n
+
+    # -- field helpers ---------------------------------------------------------------
+    def _new_field(self, now_ms: int) -> int:
+        if self._lfu:
+            return (_minutes(now_ms) << 8) | LFU_INIT_VAL
+        return lru_clock(now_ms)
+
+    def _touch(self, key: bytes, now_ms: int) -> None:
+        if not self._lfu:
+            self._lru[key] = lru_clock(now_ms)
+            return
+        counter = lfu_decr(self._lru[key], now_ms, self._decay_time)
+        if counter < 255:
+            base = max(counter - LFU_INIT_VAL, 0)
+            if self._rng.random() < 1.0 / (base * self._log_factor + 1):
+                counter += 1
+        self._lru[key] = (_minutes(now_ms) << 8) | counter
+
+    # -- reads -------------------------------------------------------------------------
+    def lookup(self, key: bytes, now_ms: int, touch: bool = True) -> object:
+        """Return the value of `key`, or None if absent or expired.
+
+        An expired key is deleted and appended to `self.expired`.  With `touch`, the
+        key's LRU clock / LFU counter is updated as an access.
+        """
+        value = self._d.get(key)
+        if value is None:
+            return None
+        when = self._exp.get(key)
+        if when is not None and when <= now_ms:
+            self._remove(key)
+            self.expired.append(key)
+            return None
+        if touch:
+            self._touch(key, now_ms)
+        return value
+
+    def get_expire(self, key: bytes) -> int:
+        """Absolute expiry in ms, NO_EXPIRE (-1), or -2 if absent.  No expiry check."""
+        if key not in self._d:
+            return -2
+        return self._exp.get(key, NO_EXPIRE)
+
+    def get_field(self, key: bytes) -> int | None:
+        """The raw 24-bit LRU/LFU field, or None if absent."""
+        return self._lru.get(key)
+
+    def set_field(self, key: bytes, field: int) -> bool:
+        """Set the raw LRU/LFU field (RESTORE IDLETIME/FREQ, OBJECT FREQ tests)."""
+        if key not in self._d:
+            return False
+        self._lru[key] = field & LRU_CLOCK_MAX
+        return True
+
+    # -- writes ------------------------------------------------------------------------
+    def set(self, key: bytes, value: object, expire_ms: int = NO_EXPIRE, now_ms: int = 0) -> None:
+        """Insert or overwrite `key`.
+
+        `expire_ms` is an absolute time, NO_EXPIRE, or KEEP_EXPIRE.  A new key gets
+        a fresh LRU/LFU field at `now_ms`; an overwrite keeps an LFU counter (as
+        Redis's dbSetValue) and refreshes an LRU clock.
+        """
+        if value is None:
+            raise TypeError("a value cannot be None")
+        if type(key) is not bytes:
+            raise TypeError("keys are bytes")
+        old = self._d.get(key)
+        if old is not None:
+            self._mem -= _entry_bytes(key, old, key in self._exp)
+            if not self._lfu:
+                self._lru[key] = lru_clock(now_ms)
+        else:
+            self._lru[key] = self._new_field(now_ms)
+            self._all_pos[key] = len(self._all)
+            self._all.append(key)
+            self._version += 1
+        self._d[key] = value
+        if expire_ms != KEEP_EXPIRE:
+            self._set_exp(key, expire_ms)
+        self._mem += _entry_bytes(key, value, key in self._exp)
+
+    def set_expire(self, key: bytes, expire_ms: int) -> bool:
+        """Set (absolute ms) or remove (NO_EXPIRE) the expiry; False if absent."""
+        value = self._d.get(key)
+        if value is None:
+            return False
+        self._mem -= _entry_bytes(key, value, key in self._exp)
+        self._set_exp(key, expire_ms)
+        self._mem += _entry_bytes(key, value, key in self._exp)
+        return True
+
+    def _set_exp(self, key: bytes, expire_ms: int) -> None:
+        if expire_ms < 0:
+            if key in self._exp:
+                del self._exp[key]
+                self._vol_remove(key)
+            return
+        if key not in self._exp:
+            self._vol_pos[key] = len(self._vol)
+            self._vol.append(key)
+        self._exp[key] = expire_ms
+
+    def _vol_remove(self, key: bytes) -> None:
+        _swap_remove(self._vol, self._vol_pos, key)
+
+    def delete(self, key: bytes) -> object:
+        """Remove `key` whatever its expiry; return its value or None if absent."""
+        if key not in self._d:
+            return None
+        return self._remove(key)
+
+    def _remove(self, key: bytes) -> object:
+        value = self._d.pop(key)
+        volatile = key in self._exp
+        self._mem -= _entry_bytes(key, value, volatile)
+        if volatile:
+            del self._exp[key]
+            self._vol_remove(key)
+        del self._lru[key]
+        _swap_remove(self._all, self._all_pos, key)
+        self._version += 1
+        return value
+
+    def clear(self) -> None:
+        """Remove every key."""
+        self._d.clear()
+        self._exp.clear()
+        self._lru.clear()
+        self._vol.clear()
+        self._vol_pos.clear()
+        self._all.clear()
+        self._all_pos.clear()
+        self._mem = 0
+        self._version += 1
+
+    # -- sampling and expiry -----------------------------------------------------------------
+    def random_key(self) -> bytes | None:
+        """A random key (expired or not), or None when empty."""
+        if not self._d:
+            return None
+        return self.sample(1)[0]
+
+    def sample(self, n: int) -> list[bytes]:
+        """Up to `n` random keys (as Redis's dictGetSomeKeys: may repeat, O(n))."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        if not self._d or n == 0:
+            return []
+        keys = self._all
+        choice = self._rng.randrange
+        return [keys[choice(len(keys))] for _ in range(min(n, len(keys)))]
+
+    def sample_volatile(self, n: int) -> list[bytes]:
+        """Up to `n` random keys that have a TTL (may repeat)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        vol = self._vol
+        if not vol:
+            return []
+        choice = self._rng.randrange
+        return [vol[choice(len(vol))] for _ in range(min(n, len(vol)))]
+
+    def expire_step(self, now_ms: int, n: int) -> tuple[int, list[bytes]]:
+        """One step of the active expiry cycle: sample up to `n` keys with a TTL and
+        delete the expired ones.  Returns (keys sampled, keys deleted).
+        """
+        sampled = 0
+        deleted: list[bytes] = []
+        for key in self.sample_volatile(n):
+            sampled += 1
+            when = self._exp.get(key)
+            if when is not None and when <= now_ms:
+                self._remove(key)
+                deleted.append(key)
+        return sampled, deleted
+
+    # -- iteration -------------------------------------------------------------------------
+    def _scan_sorted(self) -> tuple[list[int], list[bytes]]:
+        if self._scan_version != self._version:
+            pairs = sorted((_bitrev63(hash(k)), k) for k in self._d)
+            self._scan_index = [p[0] for p in pairs]
+            self._scan_keys = [p[1] for p in pairs]
+            self._scan_version = self._version
+        return self._scan_index, self._scan_keys
+
+    def scan(self, cursor: int, count: int = 10) -> tuple[int, list[bytes]]:
+        """Return (next cursor, keys); cursor 0 starts and ends a full iteration.
+
+        Keys are visited in bit-reversed hash order, so the cursor is stable whatever
+        is inserted or deleted between calls: every key present for the whole scan is
+        returned at least once, as with Redis's reverse-binary cursor.
+        """
+        if cursor < 0 or count < 1:
+            raise ValueError("cursor must be >= 0 and count >= 1")
+        index, keys = self._scan_sorted()
+        # Cursor c means "continue at reversed hash >= c - 1"; 0 is the start.
+        start = 0 if cursor == 0 else bisect_left(index, cursor - 1)
+        end = min(start + count, len(keys))
+        # Include every key sharing the last reversed hash, so none is skipped.
+        while end < len(keys) and index[end] == index[end - 1]:
+            end += 1
+        out = keys[start:end]
+        next_cursor = 0 if end >= len(keys) else index[end] + 1
+        return next_cursor, out
+
+    def items(self) -> Iterator[tuple[bytes, object, int]]:
+        """Yield (key, value, expire_ms) for every key; do not mutate meanwhile."""
+        exp = self._exp
+        for key, value in self._d.items():
+            yield key, value, exp.get(key, NO_EXPIRE)
+
+    def keys(self) -> list[bytes]:
+        """Every key (expired or not), as a new list."""
+        return list(self._d)
+
+    # -- invariants --------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise AssertionError if an internal invariant does not hold."""
+        assert set(self._lru) == set(self._d)
+        assert set(self._exp) <= set(self._d)
+        assert len(self._vol) == len(self._exp) == len(self._vol_pos)
+        for i, k in enumerate(self._vol):
+            assert self._vol_pos[k] == i and k in self._exp
+        assert len(self._all) == len(self._d) == len(self._all_pos)
+        for i, k in enumerate(self._all):
+            assert self._all_pos[k] == i and k in self._d
+        mem = sum(_entry_bytes(k, v, k in self._exp) for k, v in self._d.items())
+        assert mem == self._mem, (mem, self._mem)
+        for f in self._lru.values():
+            assert 0 <= f <= LRU_CLOCK_MAX

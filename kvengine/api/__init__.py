@@ -1,0 +1,12 @@
+"""redis-py-shaped command methods, one mixin per command family.
+
+Each data-type module adds its mixin to ``ALL_MIXINS``; :class:`kvengine.client.Client`
+inherits them all.
+"""
+
+from __future__ import annotations
+
+from kvengine.api.keys import KeyCommands, ServerCommands
+from kvengine.api.strings import StringCommands
+
+ALL_MIXINS: list[type] = [StringCommands, KeyCommands, ServerCommands]

@@ -1,0 +1,141 @@
+"""A client view: per-client state plus redis-py's command methods.
+
+A ``Client`` is what a connection is to a Redis server: a selected database, a
+MULTI queue, watched keys, and how replies are decoded.  Its command methods come
+from the mixins in :mod:`kvengine.api` and have redis-py's names, parameters and
+return shapes.  Every method ends in :meth:`Client._call`, which takes the engine
+lock, reads the clock once and runs :func:`kvengine.dispatch.call`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kvengine import exceptions as e
+from kvengine.api import ALL_MIXINS
+from kvengine.api.callbacks import CALLBACKS
+from kvengine.commands import Argv, Command, Reply
+from kvengine.dispatch import call
+from kvengine.reply import QUEUED
+
+if TYPE_CHECKING:
+    from kvengine.server import Server
+
+
+def encode_arg(value: Any, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    """Encode one argument exactly as redis-py's Encoder does."""
+    t = type(value)
+    if t is bytes:
+        return value  # type: ignore[no-any-return]
+    if t is str:
+        return value.encode(encoding, errors)  # type: ignore[no-any-return]
+    if t is int or t is float:
+        return repr(value).encode()
+    if isinstance(value, (bytes, memoryview, bytearray)):
+        return bytes(value)
+    if isinstance(value, bool):
+        raise e.data_error(value)
+    if isinstance(value, (int, float)):
+        return repr(value).encode()
+    if isinstance(value, str):
+        return value.encode(encoding, errors)
+    raise e.data_error(value)
+
+
+def decode_reply(reply: Any, encoding: str = "utf-8", errors: str = "strict") -> Any:
+    """Decode bulk and status strings to str, recursively (decode_responses=True)."""
+    if isinstance(reply, bytes):
+        return reply.decode(encoding, errors)
+    if type(reply) is list:
+        return [decode_reply(r, encoding, errors) for r in reply]
+    return reply
+
+
+class Client(*ALL_MIXINS):  # type: ignore[misc]
+    """A view on an engine's data with its own selected db, MULTI state and decoding."""
+
+    def __init__(
+        self,
+        server: Server,
+        db: int = 0,
+        decode_responses: bool = False,
+        encoding: str = "utf-8",
+        encoding_errors: str = "strict",
+    ) -> None:
+        self.server = server
+        if not 0 <= db < len(server.dbs):
+            raise e.err(e.DB_INDEX)
+        self.db = server.dbs[db]
+        self.decode_responses = decode_responses
+        self.encoding = encoding
+        self.encoding_errors = encoding_errors
+        self.id = next(server.client_ids)
+        self.name: bytes | None = None
+        # MULTI/EXEC state (kvengine.multi): None when not in a transaction.
+        self.multi: list[tuple[Command, Argv]] | None = None
+        self.multi_error = False
+        self.watch_dirty = False
+        self.watching: set[tuple[int, bytes]] = set()
+        # Set by a handler to log something other than its argv (see dispatch.execute).
+        self.prop: list[Argv] | None = None
+        self.in_script = False
+
+    # -- the one way in --------------------------------------------------------------------
+    def _enc(self, value: Any) -> bytes:
+        if type(value) is bytes:
+            return value  # type: ignore[no-any-return]
+        return encode_arg(value, self.encoding, self.encoding_errors)
+
+    def _call(self, argv: Argv) -> Reply:
+        """Run one command atomically and return its reply, decoded if asked."""
+        srv = self.server
+        with srv.lock:
+            if srv.closed:
+                raise e.ConnectionError("the engine is closed")
+            srv.now = srv.clock()
+            try:
+                reply = call(self, argv)
+            finally:
+                if srv.pending_ops:
+                    srv.flush_feed()
+        if self.decode_responses:
+            return decode_reply(reply, self.encoding, self.encoding_errors)
+        return reply
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Run any command by name, as redis-py's ``execute_command``, with redis-py's
+        response callback for that command applied to the reply.
+        """
+        argv = [self._enc(a) for a in args]
+        reply = self._call(argv)
+        if not argv:
+            return reply
+        name = argv[0].decode("utf-8", "replace").upper()
+        cb: Callable[..., Any] | None = CALLBACKS.get(name)
+        if cb is None and len(args) > 1:
+            cb = CALLBACKS.get(f"{name} {argv[1].decode('utf-8', 'replace').upper()}")
+        if cb is not None and not isinstance(reply, Exception):
+            return cb(reply, **options)
+        return reply
+
+    # -- MULTI support used by dispatch --------------------------------------------------
+    def queue(self, cmd: Command, argv: Argv) -> Reply:
+        """Queue a command inside MULTI and answer QUEUED."""
+        assert self.multi is not None
+        self.multi.append((cmd, argv))
+        return QUEUED
+
+    # -- views ----------------------------------------------------------------------------
+    def client(self, db: int | None = None, decode_responses: bool | None = None) -> Client:
+        """Another view on the same data (its own db, MULTI state and decoding)."""
+        return Client(
+            self.server,
+            self.db.id if db is None else db,
+            self.decode_responses if decode_responses is None else decode_responses,
+            self.encoding,
+            self.encoding_errors,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.id} db={self.db.id}>"

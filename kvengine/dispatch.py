@@ -1,0 +1,94 @@
+"""call(): the one execution path every caller goes through.
+
+Engine methods, pipelines and MULTI/EXEC, Lua's ``redis.call``, log replay and the
+redis-py adapter all end here.  Dispatch resolves the command in the table, checks
+arity, queues inside MULTI, applies the OOM gate, runs the handler, and, when the
+handler changed the data set (the dirty counter moved), hands the command's log form
+to the persistence feed.  Handlers never write to the log themselves (Redis's
+``server.c:call``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kvengine import exceptions as e
+from kvengine.commands import DENYOOM, NO_QUEUE, TABLE, Argv, Command, Reply
+
+if TYPE_CHECKING:
+    from kvengine.client import Client
+
+
+def _printable(arg: bytes, limit: int = 128) -> str:
+    return arg[:limit].decode("utf-8", "replace")
+
+
+def unknown_command(argv: Argv) -> e.RedisError:
+    """Redis 7's text: the name and the first arguments, up to 128 characters."""
+    args = ""
+    for arg in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += "'" + _printable(arg, 128 - len(args)) + "' "
+    return e.err(
+        f"unknown command '{_printable(argv[0])}', with args beginning with: {args}"
+    )
+
+
+def resolve(argv: Argv) -> Command:
+    """The Command for `argv` (subcommand included), arity checked; raises the
+    error Redis gives for an unknown command or subcommand or a wrong arity.
+    """
+    if not argv:
+        raise e.err("empty command")
+    cmd = TABLE.get(argv[0].lower())
+    if cmd is None:
+        raise unknown_command(argv)
+    if cmd.subcommands and (len(argv) >= 2 or cmd.handler is None):
+        if len(argv) < 2:
+            raise e.wrong_args(cmd.name)
+        sub = cmd.subcommands.get(argv[1].lower())
+        if sub is None:
+            raise e.err(
+                f"unknown subcommand '{_printable(argv[1])}'. Try {cmd.name.upper()} HELP."
+            )
+        cmd = sub
+    if not cmd.check_arity(len(argv)):
+        raise e.wrong_args(cmd.name)
+    return cmd
+
+
+def call(c: Client, argv: Argv) -> Reply:
+    """Run `argv` for client `c`: resolve, queue in MULTI, or execute.
+
+    The engine lock must be held and ``server.now`` set (see ``Client._call``).
+    """
+    try:
+        cmd = resolve(argv)
+    except e.ResponseError:
+        if c.multi is not None:
+            c.multi_error = True  # EXEC will answer EXECABORT (Redis's flagTransaction)
+        raise
+    if c.multi is not None and not cmd.flags & NO_QUEUE:
+        return c.queue(cmd, argv)
+    return execute(c, cmd, argv)
+
+
+def execute(c: Client, cmd: Command, argv: Argv) -> Reply:
+    """Run an already resolved command: OOM gate, handler, propagation."""
+    srv = c.server
+    if cmd.flags & DENYOOM and srv.maxmemory:
+        srv.free_memory_or_oom()
+    dirty = srv.dirty
+    db_id = c.db.id
+    c.prop = None
+    cmd.calls += 1
+    reply = cmd.handler(c, argv)  # type: ignore[misc]
+    if srv.dirty != dirty and srv.feeding:
+        prop = c.prop
+        if prop is None:
+            srv.propagate(db_id, argv)
+        else:
+            for op in prop:
+                srv.propagate(db_id, op)
+    return reply

@@ -1,0 +1,159 @@
+"""The server: databases, configuration, clock, lock, statistics, persistence feed.
+
+One ``Server`` is shared by every client view of an engine.  It plays the part of
+Redis's ``struct redisServer``: the state that commands read and the side effects
+(dirty counter, propagation, WATCH invalidation) that ``call()`` and the databases
+drive.  The public face is :class:`kvengine.Engine`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kvengine import exceptions as e
+from kvengine.clock import Clock, system_clock
+from kvengine.commands import Argv
+from kvengine.db import Database
+
+if TYPE_CHECKING:
+    from kvengine.client import Client
+
+
+@dataclass
+class Stats:
+    """Counters reported by INFO stats (Redis's names)."""
+
+    keyspace_hits: int = 0
+    keyspace_misses: int = 0
+    expired_keys: int = 0
+    evicted_keys: int = 0
+    expired_stale_perc: float = 0.0
+    expire_cycle_cpu_milliseconds: int = 0
+
+    def reset(self) -> None:
+        """CONFIG RESETSTAT."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, type(getattr(self, name))())
+
+
+class Server:
+    """Shared state of an engine.  All mutation happens under ``self.lock``."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        databases: int = 16,
+        seed: int | None = None,
+        hz: int = 10,
+        active_expire: bool = True,
+    ) -> None:
+        if databases < 1:
+            raise ValueError("databases must be >= 1")
+        self.lock = threading.RLock()
+        self.clock: Clock = clock or system_clock
+        self.now: int = self.clock()
+        self.dbs = [Database(self, i, None if seed is None else seed + i) for i in range(databases)]
+        self.dirty = 0
+        self.stats = Stats()
+        self.loading = False
+        # Persistence feed: commands that changed data, as (db index, argv), in order.
+        self.feeding = False
+        self.pending_ops: list[tuple[int, Argv]] = []
+        # WATCH: (db index, key) -> clients watching it.
+        self.watched: dict[tuple[int, bytes], set[Client]] = {}
+        self.maxmemory = 0
+        self.maxmemory_policy = "noeviction"
+        self.lfu = False  # True under an *-lfu policy: the per-key field is an LFU counter
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
+        self.hz = hz
+        self.start_time = time.time()
+        self.client_ids = itertools.count(1)
+        self.closed = False
+        self._cron: threading.Thread | None = None
+        self._cron_stop = threading.Event()
+        if active_expire:
+            self.start_cron()
+
+    # -- time --------------------------------------------------------------------------
+    def snapshot_time(self) -> int:
+        """Read the clock once for the command about to run (Redis's command time snapshot)."""
+        self.now = now = self.clock()
+        return now
+
+    # -- side effects ----------------------------------------------------------------
+    def propagate(self, db_id: int, argv: Argv) -> None:
+        """Queue one operation for the persistence feed."""
+        self.pending_ops.append((db_id, argv))
+
+    def touch_watched(self, db_id: int, key: bytes) -> None:
+        """Mark every client watching `key` as dirty, so its EXEC aborts."""
+        clients = self.watched.get((db_id, key))
+        if clients:
+            for client in clients:
+                client.watch_dirty = True
+
+    def free_memory_or_oom(self) -> None:
+        """The OOM gate before a denyoom command; eviction lives in kvengine.evict."""
+        if self.used_memory() > self.maxmemory:
+            raise e.error_from_line("OOM command not allowed when used memory > 'maxmemory'.")
+
+    def used_memory(self) -> int:
+        """Bytes accounted for every database's keys and values."""
+        return sum(db.table.mem_usage() for db in self.dbs)
+
+    # -- background work -------------------------------------------------------------
+    def start_cron(self) -> None:
+        """Start the background thread that runs the active expiry cycle `hz` times a second."""
+        if self._cron is not None:
+            return
+        ref = weakref.ref(self)
+        stop = self._cron_stop
+
+        def loop() -> None:
+            while not stop.wait(1.0 / max(1, ref().hz if ref() else 10)):
+                srv = ref()
+                if srv is None or srv.closed:
+                    return
+                srv.cron()
+                del srv
+
+        self._cron = threading.Thread(target=loop, name="kvengine-cron", daemon=True)
+        self._cron.start()
+
+    def cron(self) -> None:
+        """One tick of background work (Redis's serverCron/databasesCron)."""
+        from kvengine.expire import active_expire_cycle
+
+        with self.lock:
+            if self.closed:
+                return
+            self.snapshot_time()
+            active_expire_cycle(self)
+            self.flush_feed()
+
+    def flush_feed(self) -> None:
+        """Hand queued operations to the persistence backend (set by kvengine.persistence)."""
+        self.pending_ops.clear()
+
+    def close(self) -> None:
+        """Stop background work; the engine refuses commands afterwards."""
+        self.closed = True
+        self._cron_stop.set()
+        cron = self._cron
+        if cron is not None and cron is not threading.current_thread():
+            cron.join(timeout=2)
+
+    def info_keyspace(self) -> dict[str, dict[str, Any]]:
+        """db index -> keys/expires counts (INFO keyspace)."""
+        return {
+            f"db{db.id}": {"keys": len(db.table), "expires": db.table.volatile_count()}
+            for db in self.dbs
+            if len(db.table)
+        }

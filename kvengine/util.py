@@ -1,0 +1,180 @@
+"""Number parsing and formatting exactly as Redis does it.
+
+Redis is strict about integers (``string2ll``: no spaces, no ``+``, no leading
+zeros, 64-bit range) and formats floats two ways: ``%.17g`` for doubles (sorted-set
+scores in Redis 7.0) and ``%.17Lf`` with trailing zeros trimmed for the x87 long
+doubles of INCRBYFLOAT/HINCRBYFLOAT.  Python has no long double, so
+:class:`LongDouble` arithmetic is done exactly with fractions and rounded to a
+64-bit significand, the precision of the x86-64 ``long double``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from kvengine import exceptions as e
+
+LLONG_MAX = (1 << 63) - 1
+LLONG_MIN = -(1 << 63)
+
+_INT_RE = re.compile(rb"-?[1-9][0-9]*|0")
+
+
+def parse_int(value: bytes) -> int | None:
+    """Redis's string2ll: the 64-bit integer `value` spells, or None."""
+    if len(value) > 20 or not _INT_RE.fullmatch(value):
+        return None
+    n = int(value)
+    if n > LLONG_MAX or n < LLONG_MIN:
+        return None
+    return n
+
+
+def get_int(value: bytes, message: str = e.NOT_INTEGER) -> int:
+    """parse_int or raise ``ERR value is not an integer or out of range``."""
+    n = parse_int(value)
+    if n is None:
+        raise e.err(message)
+    return n
+
+
+def get_positive_int(value: bytes, name: str) -> int:
+    """An integer argument that must be > 0 (``ERR <name> should be greater than 0``)."""
+    n = get_int(value)
+    if n <= 0:
+        raise e.err(f"{name} should be greater than 0")
+    return n
+
+
+# strtod/strtold accept what this matches (decimal, hex, inf/infinity, nan); Redis
+# then rejects leading spaces and NaN.  Python's float() is laxer (underscores,
+# surrounding spaces), so every input is checked against this first.
+_FLOAT_RE = re.compile(
+    rb"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+    rb"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?"
+    rb"|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])"
+)
+
+
+def parse_float(value: bytes) -> float | None:
+    """Redis's string2d (strtod, no spaces, no NaN): a double, or None."""
+    if not value or len(value) > 5000 or not _FLOAT_RE.fullmatch(value):
+        return None
+    if value[:3].lower() in (b"0x", b"+0x", b"-0x") or b"x" in value[:3].lower():
+        try:
+            f = float.fromhex(value.decode())
+        except (ValueError, OverflowError):
+            return None
+    else:
+        f = float(value)
+    if math.isnan(f):
+        return None
+    return f
+
+
+def get_float(value: bytes, message: str = e.NOT_FLOAT) -> float:
+    """parse_float or raise ``ERR value is not a valid float``."""
+    f = parse_float(value)
+    if f is None:
+        raise e.err(message)
+    return f
+
+
+def format_double(value: float) -> bytes:
+    """A double as Redis 7.0 replies it (``%.17g``; ``inf``/``-inf``)."""
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    return b"%.17g" % value
+
+
+def format_int_or_double(value: float) -> bytes:
+    """Redis's humanfriendly double->string for stored values (``%.17g``, integral
+    values without a fraction), used where Redis converts a double to a string."""
+    if value.is_integer() and abs(value) < 1e17:
+        return b"%d" % int(value)
+    return format_double(value)
+
+
+# -- long double (x86-64 80-bit extended, 64-bit significand) ------------------------
+_LD_BITS = 64
+_LD_MAX_EXP = 16384  # values at or beyond 2**16384 overflow to inf
+
+
+def _ld_round(x: Fraction) -> Fraction | float:
+    """Round an exact rational to the nearest 64-bit-significand value (ties to even)."""
+    if x == 0:
+        return Fraction(0)
+    sign = -1 if x < 0 else 1
+    x = abs(x)
+    exp = x.numerator.bit_length() - x.denominator.bit_length()
+    if Fraction(2) ** exp > x:
+        exp -= 1
+    if exp >= _LD_MAX_EXP:
+        return math.inf * sign
+    shift = _LD_BITS - 1 - exp  # scale so the significand has 64 bits
+    scaled = x * (Fraction(2) ** shift) if shift >= 0 else x / (Fraction(2) ** -shift)
+    q, r = divmod(scaled.numerator, scaled.denominator)
+    twice = 2 * r
+    if twice > scaled.denominator or (twice == scaled.denominator and q & 1):
+        q += 1
+    result = Fraction(q) / (Fraction(2) ** shift) if shift >= 0 else Fraction(q * 2 ** -shift)
+    return result * sign
+
+
+def parse_long_double(value: bytes) -> Fraction | float | None:
+    """Redis's string2ld (strtold, no spaces, no NaN): an exact long double, or None.
+
+    Finite results are Fractions holding exactly the long double strtold returns;
+    infinities are floats.
+    """
+    if not value or len(value) > 5000 or not _FLOAT_RE.fullmatch(value):
+        return None
+    text = value.decode().lower().lstrip("+")
+    neg = text.startswith("-")
+    body = text.lstrip("-")
+    if body.startswith("nan"):
+        return None
+    if body.startswith("inf"):
+        return -math.inf if neg else math.inf
+    if body.startswith("0x"):
+        f = float.fromhex(text)  # hex input: exact within double range, good enough
+        return Fraction(f) if math.isfinite(f) else f
+    exact = Fraction(body)
+    rounded = _ld_round(-exact if neg else exact)
+    return rounded
+
+
+def long_double_add(a: Fraction | float, b: Fraction | float) -> Fraction | float:
+    """a + b in long double precision (inf/nan propagate as floats)."""
+    if isinstance(a, float) or isinstance(b, float):
+        return float(a) + float(b)
+    return _ld_round(a + b)
+
+
+def format_long_double(value: Fraction | float) -> bytes:
+    """Redis's ld2string(LD_STR_HUMAN): ``%.17Lf`` with trailing zeros and dot trimmed."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return b"nan"
+        return b"inf" if value > 0 else b"-inf"
+    neg = value < 0
+    scaled = abs(value) * 10**17
+    q, r = divmod(scaled.numerator, scaled.denominator)
+    if 2 * r > scaled.denominator or (2 * r == scaled.denominator and q & 1):
+        q += 1
+    digits = str(q).rjust(18, "0")
+    text = digits[:-17] + "." + digits[-17:]
+    text = text.rstrip("0").rstrip(".")
+    if text in ("", "0"):
+        return b"0"  # Redis prints "-0" only for negative zero, which %Lf cannot yield here
+    return (("-" if neg else "") + text).encode()
+
+
+def long_double_to_fraction(value: bytes) -> Fraction | float:
+    """The stored string `value` as a long double, or ``ERR value is not a valid float``."""
+    ld = parse_long_double(value)
+    if ld is None:
+        raise e.err(e.NOT_FLOAT)
+    return ld
