@@ -79,6 +79,8 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         self.watching: set[tuple[int, bytes]] = set()
         # Set by a handler to log something other than its argv (see dispatch.execute).
         self.prop: list[Argv] | None = None
+        # True while EXEC runs the queue or a script runs: blocking commands must not block.
+        self.in_exec = False
         self.in_script = False
 
     # -- the one way in --------------------------------------------------------------------
