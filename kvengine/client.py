@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from kvengine import exceptions as e
 from kvengine.api import ALL_MIXINS
 from kvengine.api.callbacks import CALLBACKS
-from kvengine.commands import Argv, Command, Reply
-from kvengine.dispatch import call
-from kvengine.reply import QUEUED
+from kvengine.commands import NO_QUEUE, Argv, Command, Reply
+from kvengine.dispatch import execute, resolve
+from kvengine.reply import QUEUED, Status
 
 if TYPE_CHECKING:
     from kvengine.server import Server
@@ -90,19 +90,35 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         return encode_arg(value, self.encoding, self.encoding_errors)
 
     def _call(self, argv: Argv) -> Reply:
-        """Run one command atomically and return its reply, decoded if asked."""
+        """Run one command by name atomically and return its reply, decoded if asked."""
+        try:
+            cmd = resolve(argv)
+        except e.ResponseError:
+            if self.multi is not None:
+                self.multi_error = True  # EXEC will answer EXECABORT (Redis's flagTransaction)
+            raise
+        return self._run(cmd, argv)
+
+    def _run(self, cmd: Command, argv: Argv) -> Reply:
+        """Run an already resolved command atomically (the typed methods' fast path:
+        they resolve their command once, at import)."""
         srv = self.server
         with srv.lock:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
             srv.now = srv.clock()
             try:
-                reply = call(self, argv)
+                if self.multi is not None and not cmd.flags & NO_QUEUE:
+                    reply = self.queue(cmd, argv)
+                else:
+                    reply = execute(self, cmd, argv)
             finally:
                 if srv.pending_ops:
                     srv.flush_feed()
         if self.decode_responses:
             return decode_reply(reply, self.encoding, self.encoding_errors)
+        if type(reply) is Status:
+            return bytes(reply)
         return reply
 
     def execute_command(self, *args: Any, **options: Any) -> Any:

@@ -51,12 +51,13 @@ class Flag(IntFlag):
     NO_QUEUE = 1 << 30
 
 
-WRITE, READONLY, DENYOOM, ADMIN = Flag.WRITE, Flag.READONLY, Flag.DENYOOM, Flag.ADMIN
-PUBSUB, NOSCRIPT, BLOCKING, LOADING = Flag.PUBSUB, Flag.NOSCRIPT, Flag.BLOCKING, Flag.LOADING
-STALE, FAST, MAY_REPLICATE, NO_MULTI = Flag.STALE, Flag.FAST, Flag.MAY_REPLICATE, Flag.NO_MULTI
-SKIP_MONITOR, SKIP_SLOWLOG, NO_AUTH = Flag.SKIP_MONITOR, Flag.SKIP_SLOWLOG, Flag.NO_AUTH
-MOVABLEKEYS, ALLOW_BUSY, NO_QUEUE = Flag.MOVABLEKEYS, Flag.ALLOW_BUSY, Flag.NO_QUEUE
-NO_MANDATORY_KEYS = Flag.NO_MANDATORY_KEYS
+# Plain ints for handlers and dispatch (``flags=WRITE | DENYOOM``).
+WRITE, READONLY, DENYOOM, ADMIN = int(Flag.WRITE), int(Flag.READONLY), int(Flag.DENYOOM), int(Flag.ADMIN)
+PUBSUB, NOSCRIPT, BLOCKING, LOADING = int(Flag.PUBSUB), int(Flag.NOSCRIPT), int(Flag.BLOCKING), int(Flag.LOADING)
+STALE, FAST, MAY_REPLICATE, NO_MULTI = int(Flag.STALE), int(Flag.FAST), int(Flag.MAY_REPLICATE), int(Flag.NO_MULTI)
+SKIP_MONITOR, SKIP_SLOWLOG, NO_AUTH = int(Flag.SKIP_MONITOR), int(Flag.SKIP_SLOWLOG), int(Flag.NO_AUTH)
+MOVABLEKEYS, ALLOW_BUSY, NO_QUEUE = int(Flag.MOVABLEKEYS), int(Flag.ALLOW_BUSY), int(Flag.NO_QUEUE)
+NO_MANDATORY_KEYS = int(Flag.NO_MANDATORY_KEYS)
 
 _INFO_FLAGS = [f for f in Flag if f is not Flag.NO_QUEUE]
 
@@ -67,7 +68,7 @@ class Command:
 
     name: str                       # lowercase, as Redis reports it ("get", "object|encoding")
     arity: int
-    flags: Flag
+    flags: int                      # a plain int of Flag bits: IntFlag arithmetic is slow on the hot path
     first_key: int = 0
     last_key: int = 0
     step: int = 0
@@ -101,7 +102,7 @@ TABLE: dict[bytes, Command] = {}
 def command(
     name: str,
     arity: int,
-    flags: Flag | int = 0,
+    flags: int = 0,
     keys: tuple[int, int, int] = (0, 0, 0),
 ) -> Callable[[Handler], Handler]:
     """Declare `name` with Redis's arity, flags and key positions, handled by the
@@ -110,12 +111,12 @@ def command(
 
     def register(fn: Handler) -> Handler:
         doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        cmd = Command(name.lower(), arity, Flag(flags), *keys, handler=fn, doc=doc)
+        cmd = Command(name.lower(), arity, int(flags), *keys, handler=fn, doc=doc)
         parent_name, _, sub = name.lower().partition("|")
         if sub:
             parent = TABLE.get(parent_name.encode())
             if parent is None:
-                parent = Command(parent_name, -2, Flag(0))
+                parent = Command(parent_name, -2, 0)
                 TABLE[parent_name.encode()] = parent
             parent.subcommands[sub.encode()] = cmd
         else:

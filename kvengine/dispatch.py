@@ -77,18 +77,18 @@ def call(c: Client, argv: Argv) -> Reply:
 def execute(c: Client, cmd: Command, argv: Argv) -> Reply:
     """Run an already resolved command: OOM gate, handler, propagation."""
     srv = c.server
-    if cmd.flags & DENYOOM and srv.maxmemory:
+    if srv.maxmemory and cmd.flags & DENYOOM:
         srv.free_memory_or_oom()
     dirty = srv.dirty
-    db_id = c.db.id
     c.prop = None
     cmd.calls += 1
     reply = cmd.handler(c, argv)  # type: ignore[misc]
     if srv.dirty != dirty and srv.feeding:
+        # SELECT is not a write, so c.db is still the database the command ran in.
         prop = c.prop
         if prop is None:
-            srv.propagate(db_id, argv)
+            srv.propagate(c.db.id, argv)
         else:
             for op in prop:
-                srv.propagate(db_id, op)
+                srv.propagate(c.db.id, op)
     return reply

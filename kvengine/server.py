@@ -26,10 +26,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Stats:
-    """Counters reported by INFO stats (Redis's names)."""
+    """Counters reported by INFO stats (Redis's names).  Keyspace hits and misses
+    are counted per database (``Database.hits``/``misses``): see Server.keyspace_hits."""
 
-    keyspace_hits: int = 0
-    keyspace_misses: int = 0
     expired_keys: int = 0
     evicted_keys: int = 0
     expired_stale_perc: float = 0.0
@@ -80,6 +79,22 @@ class Server:
         self._cron_stop = threading.Event()
         if active_expire:
             self.start_cron()
+
+    @property
+    def keyspace_hits(self) -> int:
+        """Successful key lookups by read commands, over every database."""
+        return sum(db.hits for db in self.dbs)
+
+    @property
+    def keyspace_misses(self) -> int:
+        """Failed key lookups by read commands, over every database."""
+        return sum(db.misses for db in self.dbs)
+
+    def reset_stats(self) -> None:
+        """CONFIG RESETSTAT: zero every counter."""
+        self.stats.reset()
+        for db in self.dbs:
+            db.hits = db.misses = 0
 
     # -- time --------------------------------------------------------------------------
     def snapshot_time(self) -> int:

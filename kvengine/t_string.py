@@ -100,9 +100,10 @@ def set_generic(
     old = None
     if flags & GET:
         old = db.get_string(key)
-    found = (old is not None) or (db.lookup_write(key) is not None)
-    if (flags & NX and found) or (flags & XX and not found):
-        return old if flags & GET else abort_reply
+    if flags & (NX | XX):
+        found = (old is not None) or (db.lookup_write(key) is not None)
+        if (flags & NX and found) or (flags & XX and not found):
+            return old if flags & GET else abort_reply
     db.set(key, value, KEEP_EXPIRE if flags & KEEPTTL else when)
     if expire is not None and not flags & PXAT:
         # Log what happened: a relative TTL becomes an absolute PXAT, so replaying
@@ -114,6 +115,9 @@ def set_generic(
 @command("SET", -3, WRITE | DENYOOM, keys=(1, 1, 1))
 def set_command(c: Client, argv: Argv) -> Reply:
     """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL]"""
+    if len(argv) == 3:  # the common case, without options
+        c.db.set(argv[1], argv[2])
+        return OK
     flags, expire = parse_set_options(argv, 3, False)
     return set_generic(c, flags, argv[1], argv[2], expire, "set")
 
@@ -145,7 +149,10 @@ def getset_command(c: Client, argv: Argv) -> Reply:
 @command("GET", 2, READONLY | FAST, keys=(1, 1, 1))
 def get_command(c: Client, argv: Argv) -> Reply:
     """GET key"""
-    return c.db.get_string(argv[1])
+    value = c.db.lookup_read(argv[1])
+    if value is not None and type(value) is not bytes:
+        raise e.wrongtype()
+    return value
 
 
 @command("GETDEL", 2, WRITE | FAST, keys=(1, 1, 1))

@@ -19,17 +19,24 @@ from kvengine import exceptions as e
 LLONG_MAX = (1 << 63) - 1
 LLONG_MIN = -(1 << 63)
 
-_INT_RE = re.compile(rb"-?[1-9][0-9]*|0")
-
-
 def parse_int(value: bytes) -> int | None:
-    """Redis's string2ll: the 64-bit integer `value` spells, or None."""
-    if len(value) > 20 or not _INT_RE.fullmatch(value):
-        return None
-    n = int(value)
-    if n > LLONG_MAX or n < LLONG_MIN:
-        return None
-    return n
+    """Redis's string2ll: the 64-bit integer `value` spells, or None.
+
+    Digits only, an optional minus, no leading zeros ("0" itself is fine, "-0" is
+    not), within the signed 64-bit range.  (bytes.isdigit is ASCII-only.)
+    """
+    n = len(value)
+    if 0 < n <= 20:
+        if value.isdigit():
+            if value[0] != 48 or n == 1:
+                v = int(value)
+                if v <= LLONG_MAX:
+                    return v
+        elif n > 1 and value[0] == 45 and value[1] != 48 and value[1:].isdigit():
+            v = int(value)
+            if v >= LLONG_MIN:
+                return v
+    return None
 
 
 def get_int(value: bytes, message: str = e.NOT_INTEGER) -> int:

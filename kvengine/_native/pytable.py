@@ -34,7 +34,9 @@ LFU_INIT_VAL = 5
 # Memory model shared with the C table, so `used_memory` is the same on both:
 # each entry costs ENTRY_OVERHEAD + len(key) (+ len(value) for strings, or
 # OBJ_SLOT for a handle) rounded up to 8, + VOLATILE_OVERHEAD when it has a TTL;
-# the bucket array costs 8 bytes per bucket (a power of two >= the key count).
+# the bucket array costs 8 bytes per bucket.  The bucket count follows the C
+# table's resize policy exactly: it doubles when the key count exceeds it, and
+# shrinks to the smallest power of two >= the count when under 1/8 is used.
 ENTRY_OVERHEAD = 24
 OBJ_SLOT = 8
 VOLATILE_OVERHEAD = 16
@@ -101,7 +103,7 @@ class Table:
 
     __slots__ = (
         "_d", "_exp", "_lru", "_vol", "_vol_pos", "_all", "_all_pos", "_rng", "_lfu", "_log_factor",
-        "_decay_time", "_mem", "_scan_index", "_scan_keys", "_version", "_scan_version",
+        "_decay_time", "_mem", "_size", "_scan_index", "_scan_keys", "_version", "_scan_version",
         "expired",
     )
 
@@ -120,6 +122,7 @@ class Table:
         self._log_factor = 10
         self._decay_time = 1
         self._mem = 0
+        self._size = MIN_BUCKETS
         self._scan_index: list[int] = []
         self._scan_keys: list[bytes] = []
         self._version = 0
@@ -148,13 +151,15 @@ class Table:
 
     def mem_usage(self) -> int:
         """Bytes the table accounts for: entries plus the bucket array."""
-        return self._mem + self._buckets() * BUCKET_BYTES
+        return self._mem + self._size * BUCKET_BYTES
 
-    def _buckets(self) -> int:
-        n = MIN_BUCKETS
-        while n < len(self._d):
-            n <<= 1
-        return n
+    def _maybe_shrink(self) -> None:
+        n = len(self._d)
+        if self._size > MIN_BUCKETS and n * 8 < self._size:
+            size = MIN_BUCKETS
+            while size < n:
+                size <<= 1
+            self._size = size
 
     # -- field helpers ---------------------------------------------------------------
     def _new_field(self, now_ms: int) -> int:
@@ -221,6 +226,8 @@ class Table:
             raise TypeError("a value cannot be None")
         if type(key) is not bytes:
             raise TypeError("keys are bytes")
+        if expire_ms < KEEP_EXPIRE:
+            raise ValueError("expire_ms must be >= 0, NO_EXPIRE or KEEP_EXPIRE")
         old = self._d.get(key)
         if old is not None:
             self._mem -= _entry_bytes(key, old, key in self._exp)
@@ -235,6 +242,8 @@ class Table:
         if expire_ms != KEEP_EXPIRE:
             self._set_exp(key, expire_ms)
         self._mem += _entry_bytes(key, value, key in self._exp)
+        if old is None and len(self._d) > self._size:
+            self._size *= 2
 
     def set_expire(self, key: bytes, expire_ms: int) -> bool:
         """Set (absolute ms) or remove (NO_EXPIRE) the expiry; False if absent."""
@@ -276,6 +285,7 @@ class Table:
         del self._lru[key]
         _swap_remove(self._all, self._all_pos, key)
         self._version += 1
+        self._maybe_shrink()
         return value
 
     def clear(self) -> None:
@@ -288,6 +298,7 @@ class Table:
         self._all.clear()
         self._all_pos.clear()
         self._mem = 0
+        self._size = MIN_BUCKETS
         self._version += 1
 
     # -- sampling and expiry -----------------------------------------------------------------

@@ -32,6 +32,9 @@ class ApiBase:
     def _call(self, argv: list[bytes]) -> Any:  # pragma: no cover - provided by Client
         raise NotImplementedError
 
+    def _run(self, cmd: Any, argv: list[bytes]) -> Any:  # pragma: no cover - provided by Client
+        raise NotImplementedError
+
     def _x(self, name: bytes, *args: Any) -> Any:
         """Encode `args` and run the command `name`."""
         enc = self._enc

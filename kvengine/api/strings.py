@@ -7,7 +7,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kvengine import exceptions as e
+from kvengine import t_string
 from kvengine.api.base import ApiBase, EncodableT, KeyT, list_or_args
+from kvengine.commands import TABLE
+
+# Resolved once: GET and SET are the hot path and skip the table lookup.
+assert t_string  # the import registers the string commands
+_GET = TABLE[b"get"]
+_SET = TABLE[b"set"]
 
 ExpiryT = int | datetime.timedelta
 AbsExpiryT = int | datetime.datetime
@@ -68,7 +75,7 @@ class StringCommands(ApiBase):
 
     def get(self, name: KeyT) -> Any:
         """Return the value at `name`, or None."""
-        return self._call([b"GET", name if type(name) is bytes else self._enc(name)])
+        return self._run(_GET, [b"GET", name if type(name) is bytes else self._enc(name)])
 
     def set(
         self,
@@ -89,7 +96,7 @@ class StringCommands(ApiBase):
         if ex is None and px is None and exat is None and pxat is None and not (
             nx or xx or keepttl or get
         ):
-            return self._call(argv) is not None or None
+            return self._run(_SET, argv) is not None or None
         if sum(x is not None for x in (ex, px, exat, pxat)) + bool(keepttl) > 1:
             raise e.DataError("``ex``, ``px``, ``exat``, ``pxat``, and ``keepttl`` are mutually exclusive.")
         argv += [enc(p) for p in expiry_pieces(ex, px, exat, pxat)]

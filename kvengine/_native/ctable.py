@@ -1,0 +1,264 @@
+"""The C keyspace table behind cffi, with the API of the twin (pytable.Table).
+
+The C side owns keys, string values, expiry and the LRU/LFU field.  Values of other
+types stay Python objects: the C entry holds an integer handle into ``self._objs``
+(a slot list with a free list), so the C table never touches Python reference
+counts.  Every C call is given validated arguments; C reports errors as codes,
+turned into Python exceptions here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from kvengine._native._table import ffi, lib
+from kvengine._native.pytable import KEEP_EXPIRE, NO_EXPIRE
+
+_FLAG_OBJECT = 1 << 24
+_INT64_MIN = -(1 << 63)
+_MAX_LEN = 512 * 1024 * 1024
+
+_OBJECT_BASE = lib.KVT_OBJECT_BASE
+_EXPIRED = lib.KVT_EXPIRED
+_unpack = ffi.unpack
+_lookup = lib.kvt_lookup
+_set = lib.kvt_set
+_NULL = ffi.NULL
+
+
+class Table:
+    """A keyspace: binary keys -> values, with expiry and an LRU/LFU field per key.
+
+    Runtime complexity: O(1) lookup/set/delete (amortized: a resize rehashes every
+    key at once); sample/scan O(n) in the number of keys returned.
+    """
+
+    __slots__ = ("_t", "_objs", "_free", "_val", "_handle", "expired", "_scan_cap")
+
+    native = True
+
+    def __init__(self, seed: int | None = None) -> None:
+        if seed is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        t = lib.kvt_new(seed & 0xFFFFFFFFFFFFFFFF)
+        if t == _NULL:
+            raise MemoryError("cannot allocate a keyspace table")
+        self._t = ffi.gc(t, lib.kvt_free)
+        self._objs: list[object] = []
+        self._free: list[int] = []
+        self._val = ffi.new("const char **")
+        self._handle = ffi.new("int64_t *")
+        self._scan_cap = 64
+        self.expired: list[bytes] = []
+        """Keys deleted by lazy expiry, in order; the caller drains this list."""
+
+    # -- configuration --------------------------------------------------------------
+    def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
+        """Interpret the per-key field as LFU (True) or LRU (False) from now on."""
+        lib.kvt_set_lfu(self._t, int(bool(enabled)), int(log_factor), int(decay_time))
+
+    def seed(self, seed: int) -> None:
+        """Reseed the random source used for sampling and LFU increments."""
+        lib.kvt_seed(self._t, seed & 0xFFFFFFFFFFFFFFFF)
+
+    # -- object slots ----------------------------------------------------------------
+    def _store(self, value: object) -> int:
+        free = self._free
+        if free:
+            h = free.pop()
+            self._objs[h] = value
+            return h
+        self._objs.append(value)
+        return len(self._objs) - 1
+
+    def _release(self, handle: int) -> object:
+        value = self._objs[handle]
+        self._objs[handle] = None
+        self._free.append(handle)
+        return value
+
+    # -- size ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return lib.kvt_count(self._t)  # type: ignore[no-any-return]
+
+    def volatile_count(self) -> int:
+        """Number of keys with a TTL."""
+        return lib.kvt_volatile_count(self._t)  # type: ignore[no-any-return]
+
+    def mem_usage(self) -> int:
+        """Bytes the table accounts for: entries plus the bucket array."""
+        return lib.kvt_mem_usage(self._t)  # type: ignore[no-any-return]
+
+    # -- reads ----------------------------------------------------------------------------
+    def lookup(self, key: bytes, now_ms: int, touch: bool = True) -> object:
+        """Return the value of `key`, or None if absent or expired (then deleted and
+        appended to `self.expired`).  With `touch`, update the LRU/LFU field."""
+        n = _lookup(self._t, key, len(key), now_ms, touch, self._val)
+        if n >= 0:
+            return _unpack(self._val[0], n)
+        if n <= _OBJECT_BASE:
+            return self._objs[_OBJECT_BASE - n]
+        if n == _EXPIRED:
+            e = lib.kvt_take_detached(self._t)
+            if e.field & _FLAG_OBJECT:
+                self._release(lib.kvt_entry_handle(e))
+            lib.kvt_entry_free(e)
+            self.expired.append(key)
+        return None
+
+    def get_expire(self, key: bytes) -> int:
+        """Absolute expiry in ms, NO_EXPIRE (-1), or -2 if absent.  No expiry check."""
+        return lib.kvt_get_expire(self._t, key, len(key))  # type: ignore[no-any-return]
+
+    def get_field(self, key: bytes) -> int | None:
+        """The raw 24-bit LRU/LFU field, or None if absent."""
+        f = lib.kvt_get_field(self._t, key, len(key))
+        return None if f < 0 else f
+
+    def set_field(self, key: bytes, field: int) -> bool:
+        """Set the raw LRU/LFU field."""
+        return bool(lib.kvt_set_field(self._t, key, len(key), field & 0xFFFFFF))
+
+    # -- writes ----------------------------------------------------------------------------
+    def set(self, key: bytes, value: object, expire_ms: int = NO_EXPIRE, now_ms: int = 0) -> None:
+        """Insert or overwrite `key` (see pytable.Table.set)."""
+        if type(key) is not bytes:
+            raise TypeError("keys are bytes")
+        if expire_ms < KEEP_EXPIRE:
+            raise ValueError("expire_ms must be >= 0, NO_EXPIRE or KEEP_EXPIRE")
+        old = self._handle
+        if type(value) is bytes:
+            if len(value) > _MAX_LEN:
+                raise ValueError("value longer than 512 MB")
+            r = _set(self._t, key, len(key), value, len(value), 0, 0, expire_ms, now_ms, old)
+        else:
+            if value is None:
+                raise TypeError("a value cannot be None")
+            h = self._store(value)
+            r = _set(self._t, key, len(key), _NULL, 0, 1, h, expire_ms, now_ms, old)
+            if r < 0:
+                self._release(h)
+        if r == 2:
+            self._release(old[0])
+        elif r < 0:
+            self._raise(r)
+
+    @staticmethod
+    def _raise(code: int) -> None:
+        if code == lib.KVT_ENOMEM:
+            raise MemoryError("keyspace table out of memory")
+        raise ValueError(f"keyspace table rejected the call (code {code})")
+
+    def set_expire(self, key: bytes, expire_ms: int) -> bool:
+        """Set (absolute ms) or remove (NO_EXPIRE) the expiry; False if absent."""
+        r = lib.kvt_set_expire(self._t, key, len(key), expire_ms)
+        if r < 0:
+            self._raise(r)
+        return bool(r)
+
+    def delete(self, key: bytes) -> object:
+        """Remove `key` whatever its expiry; return its value or None if absent."""
+        n = lib.kvt_delete(self._t, key, len(key), self._val)
+        if n == -1:
+            return None
+        value = _unpack(self._val[0], n) if n >= 0 else self._release(_OBJECT_BASE - n)
+        lib.kvt_entry_free(lib.kvt_take_detached(self._t))
+        return value
+
+    def clear(self) -> None:
+        """Remove every key."""
+        lib.kvt_clear(self._t)
+        self._objs.clear()
+        self._free.clear()
+
+    # -- sampling and expiry ------------------------------------------------------------------
+    def _keys_of(self, entries: object, n: int) -> list[bytes]:
+        return [_unpack(entries[i].data, entries[i].klen) for i in range(n)]  # type: ignore[index]
+
+    def sample(self, n: int) -> list[bytes]:
+        """Up to `n` random keys (may repeat), O(n)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        if n == 0:
+            return []
+        out = ffi.new("kvt_entry *[]", n)
+        return self._keys_of(out, lib.kvt_sample(self._t, n, 0, out))
+
+    def sample_volatile(self, n: int) -> list[bytes]:
+        """Up to `n` random keys that have a TTL (may repeat)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        if n == 0:
+            return []
+        out = ffi.new("kvt_entry *[]", n)
+        return self._keys_of(out, lib.kvt_sample(self._t, n, 1, out))
+
+    def random_key(self) -> bytes | None:
+        """A random key (expired or not), or None when empty."""
+        e = lib.kvt_random(self._t)
+        return None if e == _NULL else _unpack(e.data, e.klen)
+
+    def expire_step(self, now_ms: int, n: int) -> tuple[int, list[bytes]]:
+        """Sample up to `n` keys with a TTL, delete the expired ones; (sampled, deleted keys)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        if n == 0:
+            return 0, []
+        out = ffi.new("kvt_entry *[]", n)
+        sampled = ffi.new("size_t *")
+        removed = lib.kvt_expire_step(self._t, now_ms, n, sampled, out)
+        keys = []
+        for i in range(removed):
+            e = out[i]
+            keys.append(_unpack(e.data, e.klen))
+            if e.field & _FLAG_OBJECT:
+                self._release(lib.kvt_entry_handle(e))
+            lib.kvt_entry_free(e)
+        return sampled[0], keys
+
+    # -- iteration ------------------------------------------------------------------------------
+    def scan(self, cursor: int, count: int = 10) -> tuple[int, list[bytes]]:
+        """(next cursor, keys) with Redis's reverse-binary cursor; 0 starts and ends."""
+        if cursor < 0 or count < 1:
+            raise ValueError("cursor must be >= 0 and count >= 1")
+        if cursor >= 1 << 64:
+            raise OverflowError("cursor must fit in 64 bits")
+        cap = max(self._scan_cap, count * 2 + 16)
+        n_out = ffi.new("size_t *")
+        while True:
+            out = ffi.new("kvt_entry *[]", cap)
+            nxt = lib.kvt_scan(self._t, cursor, count, out, cap, n_out)
+            if n_out[0] != ffi.cast("size_t", -1):
+                return nxt, self._keys_of(out, n_out[0])
+            cap *= 4
+            self._scan_cap = cap
+
+    def keys(self) -> list[bytes]:
+        """Every key (expired or not), as a new list."""
+        n = len(self)
+        out = ffi.new("kvt_entry *[]", max(n, 1))
+        return self._keys_of(out, lib.kvt_collect(self._t, out, n))
+
+    def items(self) -> Iterator[tuple[bytes, object, int]]:
+        """Yield (key, value, expire_ms) for every key; do not mutate meanwhile."""
+        for key in self.keys():
+            value = self.lookup(key, _INT64_MIN, False)
+            if value is not None:
+                yield key, value, self.get_expire(key)
+
+    # -- invariants -----------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise AssertionError if an internal invariant does not hold."""
+        msg = ffi.new("char[]", 256)
+        if lib.kvt_check(self._t, msg, 256):
+            raise AssertionError(ffi.string(msg).decode())
+        n = len(self)
+        out = ffi.new("kvt_entry *[]", max(n, 1))
+        got = lib.kvt_collect(self._t, out, n)
+        handles = sorted(
+            lib.kvt_entry_handle(out[i]) for i in range(got) if out[i].field & _FLAG_OBJECT
+        )
+        live = sorted(i for i, v in enumerate(self._objs) if v is not None)
+        assert handles == live, "object slots and handles disagree"
+        assert set(self._free) == {i for i, v in enumerate(self._objs) if v is None}
