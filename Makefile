@@ -7,7 +7,6 @@ PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider -n 2
 
 install:  ## install kvengine (compiling the C table) with its dev dependencies
 	$(PIP) install -q -e '.[dev]'
-	$(PYTHON) bindings/build_table.py --inplace >/dev/null
 	$(PYTHON) -c "import kvengine; print('kvengine', kvengine.__version__, 'native C table:', kvengine.NATIVE)"
 
 redis-server:  ## the differential tests need a real redis-server (Debian package)

@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from servers import redis_server  # noqa: E402
+from servers import redis_server
 
 
 class DictPeer:

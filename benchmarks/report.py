@@ -30,7 +30,8 @@ def main(path: str) -> None:
         cells = [f"{row[p]:.2f}" if p in row else "-" for p in peers]
         kv = row.get("kvengine")
 
-        def ratio(other: str, faster: bool = True) -> str:
+        def ratio(other: str, faster: bool = True, row: dict[str, float] = row,
+                  kv: float | None = kv) -> str:
             if kv is None or other not in row:
                 return "-"
             return f"{row[other] / kv:.1f}x faster" if faster else f"{kv / row[other]:.1f}x"

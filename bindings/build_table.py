@@ -38,15 +38,23 @@ def _cdef() -> str:
     return "\n".join(lines)
 
 
-ffibuilder = FFI()
-ffibuilder.cdef(_cdef())
-ffibuilder.set_source(
-    "kvengine._native._table",
-    '#include "table.h"',
-    sources=[os.path.join(NATIVE, "table.c")],
-    include_dirs=[NATIVE],
-    extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-)
+def make_builder(absolute: bool = False) -> FFI:
+    """The FFI builder; setuptools wants paths relative to setup.py, while an
+    in-place build compiles in a temporary directory and needs absolute ones."""
+    native = NATIVE if absolute else os.path.join("kvengine", "_native")
+    builder = FFI()
+    builder.cdef(_cdef())
+    builder.set_source(
+        "kvengine._native._table",
+        '#include "table.h"',
+        sources=[os.path.join(native, "table.c")],
+        include_dirs=[native],
+        extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+    )
+    return builder
+
+
+ffibuilder = make_builder()
 
 if __name__ == "__main__":
     if "--inplace" in sys.argv:
@@ -56,10 +64,11 @@ if __name__ == "__main__":
 
         os.chdir(ROOT)
         with tempfile.TemporaryDirectory() as tmp:
-            lib = ffibuilder.compile(tmpdir=tmp, verbose="-v" in sys.argv)
+            lib = make_builder(absolute=True).compile(tmpdir=tmp, verbose="-v" in sys.argv)
             suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
             target = os.path.join(NATIVE, "_table" + suffix)
             shutil.copy(lib, target)
             print(target)
     else:
-        ffibuilder.compile(verbose=True)
+        os.chdir(ROOT)
+        make_builder(absolute=True).compile(verbose=True)

@@ -43,7 +43,7 @@ class ManualClock:
         if seconds < 0 or ms < 0:
             raise ValueError("a clock only moves forward")
         with self._lock:
-            self.ms += int(round(seconds * 1000)) + int(ms)
+            self.ms += round(seconds * 1000) + int(ms)
             return self.ms
 
     def set(self, ms: int) -> None:

@@ -495,7 +495,7 @@ def object_help_command(c: Client, argv: Argv) -> Reply:
             "    Return the number of references of the value associated with the specified",
             "    <key>.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         )
     ]
 

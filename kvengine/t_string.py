@@ -170,12 +170,13 @@ def getdel_command(c: Client, argv: Argv) -> Reply:
 def getex_command(c: Client, argv: Argv) -> Reply:
     """GETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST]"""
     flags, expire = parse_set_options(argv, 2, True)
-    when = expire_ms_from_arg(c, expire, flags, "getex") if expire is not None else NO_EXPIRE
     key = argv[1]
     db = c.db
     value = db.get_string(key)
     if value is None:
         return None
+    # Redis 7.0 validates the expire time only once it found the key.
+    when = expire_ms_from_arg(c, expire, flags, "getex") if expire is not None else NO_EXPIRE
     if expire is not None:
         if when <= c.server.now and not c.server.loading:
             db.table.delete(key)
@@ -512,12 +513,11 @@ def _range_mode(arg: bytes) -> bool:
 def bitcount_command(c: Client, argv: Argv) -> Reply:
     """BITCOUNT key [start end [BYTE|BIT]]"""
     n = len(argv)
-    # Redis 7.0 looks the key up before parsing the range: a missing key is 0.
+    # Redis 7.0 looks the key up before parsing anything: a missing key is 0
+    # whatever the other arguments say.
     value = c.db.get_string(argv[1])
     if value is None:
-        if n in (2, 4, 5):
-            return 0
-        raise e.syntax()
+        return 0
     if n == 2:
         return int.from_bytes(value, "big").bit_count()
     if n not in (4, 5):
