@@ -33,7 +33,7 @@ def ping_command(c: Client, argv: Argv) -> Reply:
     return PONG if len(argv) == 1 else argv[1]
 
 
-@command("ECHO", 2, FAST)
+@command("ECHO", 2, LOADING | STALE | FAST)
 def echo_command(c: Client, argv: Argv) -> Reply:
     """ECHO message"""
     return argv[1]

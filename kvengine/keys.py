@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kvengine import exceptions as e
 from kvengine._native import NO_EXPIRE
 from kvengine._native.pytable import LFU_INIT_VAL, estimate_idle_ms, lfu_decr, lru_clock
-from kvengine.commands import DENYOOM, FAST, READONLY, WRITE, Argv, Reply, command
+from kvengine.commands import DENYOOM, FAST, LOADING, READONLY, STALE, WRITE, Argv, Reply, command
 from kvengine.db import Database, type_name
 from kvengine.reply import OK, Status
 from kvengine.serialize import dump_payload, load_payload
@@ -475,7 +475,7 @@ def object_freq_command(c: Client, argv: Argv) -> Reply:
     return lfu_decr(LFU_INIT_VAL if field is None else field, c.server.now, c.server.lfu_decay_time)
 
 
-@command("OBJECT|HELP", 2, READONLY)
+@command("OBJECT|HELP", 2, LOADING | STALE)
 def object_help_command(c: Client, argv: Argv) -> Reply:
     """OBJECT HELP"""
     return [

@@ -234,7 +234,7 @@ def _check_length(size: int) -> None:
         raise e.err(e.STRING_TOO_LONG)
 
 
-@command("APPEND", 3, WRITE | DENYOOM, keys=(1, 1, 1))
+@command("APPEND", 3, WRITE | DENYOOM | FAST, keys=(1, 1, 1))
 def append_command(c: Client, argv: Argv) -> Reply:
     """APPEND key value"""
     key = argv[1]
