@@ -39,7 +39,7 @@ COMMANDS = st.one_of(
     st.tuples(st.just("EXPIRE"), KEYS, st.sampled_from(["1000", "-1", "0"]),
               ).flatmap(lambda c: st.sampled_from([(), ("NX",), ("XX",), ("GT",), ("LT",)]).map(lambda o: c + o)),
     st.tuples(st.just("GETEX"), KEYS, st.sampled_from(["PERSIST", "EX"]), st.sampled_from(["", "1000"])).map(
-        lambda c: c[:3] if c[2] == "PERSIST" else c[:3] + ("1000",)),
+        lambda c: c[:3] if c[2] == "PERSIST" else (*c[:3], "1000")),
 )
 
 

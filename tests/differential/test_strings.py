@@ -130,7 +130,7 @@ def test_errors_on_non_integer_values(both) -> None:
 def test_wrongtype_on_strings_commands(both) -> None:
     # A hash or list may not exist yet in kvengine: use a type every build has via
     # the generic path, and skip if the container command is unknown to kvengine.
-    real, mine = both.raw("RPUSH", "l", "a")
+    _real, mine = both.raw("RPUSH", "l", "a")
     if isinstance(mine, tuple):
         pytest.skip("lists are not implemented")
     for cmd in [("GET", "l"), ("APPEND", "l", "x"), ("INCR", "l"), ("STRLEN", "l"), ("GETRANGE", "l", "0", "1"),
