@@ -1,0 +1,81 @@
+"""Engine.get/Engine.set take an inlined fast path; it must behave like the general one."""
+
+from __future__ import annotations
+
+import pytest
+
+import kvengine
+from kvengine import Engine, ManualClock, ResponseError
+
+
+def both_ways(kv: Engine, *args: object) -> tuple[object, object]:
+    """(typed method result, execute_command result) for GET or SET."""
+    name = str(args[0]).upper()
+    method = kv.get if name == "GET" else kv.set
+    results = []
+    for run in (lambda: method(*args[1:]), lambda: kv.execute_command(*args)):
+        try:
+            results.append(run())
+        except ResponseError as exc:
+            results.append((type(exc), str(exc)))
+    return results[0], results[1]
+
+
+def test_get_and_set_agree_with_the_general_path(kv: Engine, clock: ManualClock) -> None:
+    fast, slow = both_ways(kv, "SET", "k", "v")
+    assert fast is True and slow is True
+    assert both_ways(kv, "GET", "k") == (b"v", b"v")
+    assert both_ways(kv, "GET", "missing") == (None, None)
+    kv.setbit("bits", 1, 1)
+    kv.set("k", "v", px=10)
+    clock.advance(ms=10)
+    assert both_ways(kv, "GET", "k") == (None, None)
+    assert kv.server.stats.expired_keys == 1
+    hits, misses = kv.server.keyspace_hits, kv.server.keyspace_misses
+    kv.get("bits")
+    kv.get("nope")
+    assert (kv.server.keyspace_hits, kv.server.keyspace_misses) == (hits + 1, misses + 1)
+
+
+def test_wrongtype_and_decode(kv: Engine) -> None:
+    kv.execute_command("SET", "s", "é")
+    text = kv.client(decode_responses=True)
+    assert text.get("s") == "é" == text.execute_command("GET", "s")
+    calls = kv.server.dbs[0]
+    assert calls.hits >= 2
+
+
+def test_fast_set_logs_and_signals_like_the_general_path() -> None:
+    kv = Engine(clock=ManualClock(1000), active_expire=False)
+    srv = kv.server
+    logged: list[tuple[int, list[bytes]]] = []
+    srv.feeding = True
+    srv.flush_feed = lambda: (logged.extend(srv.pending_ops), srv.pending_ops.clear())  # type: ignore[method-assign]
+    kv.set("a", "1")
+    kv.execute_command("SET", "b", "2")
+    kv.client(db=3).set("c", "3")
+    assert logged == [(0, [b"SET", b"a", b"1"]), (0, [b"SET", b"b", b"2"]), (3, [b"SET", b"c", b"3"])]
+    assert srv.dirty == 3
+    watcher = kv.client()
+    srv.watched[(0, b"a")] = {watcher}
+    kv.set("a", "x")
+    assert watcher.watch_dirty
+
+
+def test_commandstats_count_both_paths(kv: Engine) -> None:
+    from kvengine.commands import TABLE
+
+    before_get, before_set = TABLE[b"get"].calls, TABLE[b"set"].calls
+    kv.set("k", "v")
+    kv.get("k")
+    kv.execute_command("GET", "k")
+    assert TABLE[b"get"].calls == before_get + 2
+    assert TABLE[b"set"].calls == before_set + 1
+
+
+def test_closed_engine(kv: Engine) -> None:
+    kv.close()
+    with pytest.raises(kvengine.ConnectionError):
+        kv.get("k")
+    with pytest.raises(kvengine.ConnectionError):
+        kv.set("k", "v")
