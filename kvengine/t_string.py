@@ -195,11 +195,22 @@ def getex_command(c: Client, argv: Argv) -> Reply:
 @command("MGET", -2, READONLY | FAST, keys=(1, -1, 1))
 def mget_command(c: Client, argv: Argv) -> Reply:
     """MGET key [key ...]"""
-    lookup = c.db.lookup_read
-    out = []
-    for key in argv[1:]:
-        value = lookup(key)
-        out.append(value if type(value) is bytes else None)
+    db = c.db
+    lookup, now = db.table.lookup, c.server.now
+    # Database.lookup_read unrolled over the keys: one pass of table lookups, then
+    # the hit/miss counters and any lazily expired keys accounted at once.
+    out = [lookup(key, now) for key in argv[1:]]
+    hits = 0
+    for i, value in enumerate(out):
+        if value is None:
+            continue
+        hits += 1
+        if type(value) is not bytes:
+            out[i] = None
+    db.hits += hits
+    db.misses += len(out) - hits
+    if db.table.expired:
+        db.drain_expired()
     return out
 
 

@@ -38,4 +38,4 @@ class ApiBase:
     def _x(self, name: bytes, *args: Any) -> Any:
         """Encode `args` and run the command `name`."""
         enc = self._enc
-        return self._call([name, *[enc(a) for a in args]])
+        return self._call([name, *[a if type(a) is bytes else enc(a) for a in args]])

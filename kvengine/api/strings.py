@@ -15,6 +15,9 @@ from kvengine.commands import TABLE
 assert t_string  # the import registers the string commands
 _GET = TABLE[b"get"]
 _SET = TABLE[b"set"]
+_MGET = TABLE[b"mget"]
+_INCRBY = TABLE[b"incrby"]
+_DECRBY = TABLE[b"decrby"]
 
 ExpiryT = int | datetime.timedelta
 AbsExpiryT = int | datetime.datetime
@@ -201,7 +204,11 @@ class StringCommands(ApiBase):
 
     def mget(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> list[Any]:
         """Values of several keys (None for missing or non-string ones)."""
-        return self._x(b"MGET", *list_or_args(keys, args))  # type: ignore[no-any-return]
+        enc = self._enc
+        argv = [b"MGET", *[k if type(k) is bytes else enc(k) for k in list_or_args(keys, args)]]
+        if len(argv) < 2:
+            return self._call(argv)  # type: ignore[no-any-return]  # the arity error
+        return self._run(_MGET, argv)  # type: ignore[no-any-return]
 
     def mset(self, mapping: Mapping[KeyT, EncodableT]) -> bool:
         """Set several keys at once."""
@@ -239,13 +246,15 @@ class StringCommands(ApiBase):
 
     def incrby(self, name: KeyT, amount: int = 1) -> int:
         """Increment the integer at `name` by `amount`."""
-        return self._x(b"INCRBY", name, amount)  # type: ignore[no-any-return]
+        key = name if type(name) is bytes else self._enc(name)
+        return self._run(_INCRBY, [b"INCRBY", key, self._enc(amount)])  # type: ignore[no-any-return]
 
     incr = incrby
 
     def decrby(self, name: KeyT, amount: int = 1) -> int:
         """Decrement the integer at `name` by `amount`."""
-        return self._x(b"DECRBY", name, amount)  # type: ignore[no-any-return]
+        key = name if type(name) is bytes else self._enc(name)
+        return self._run(_DECRBY, [b"DECRBY", key, self._enc(amount)])  # type: ignore[no-any-return]
 
     decr = decrby
 

@@ -138,7 +138,7 @@ def test_dump_restore_round_trip(both) -> None:
     assert payload is not None and kv.dump("missing") is None
     assert kv.restore("copy", 0, payload) == b"OK"
     assert kv.get("copy") == b"v" and kv.ttl("copy") == -1
-    with pytest.raises(Exception, match="BUSYKEY Target key name already exists."):
+    with pytest.raises(Exception, match=r"BUSYKEY Target key name already exists\."):
         kv.restore("copy", 0, payload)
     kv.restore("copy", 5000, payload, replace=True)
     assert 0 < kv.pttl("copy") <= 5000
