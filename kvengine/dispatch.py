@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kvengine import exceptions as e
-from kvengine.commands import DENYOOM, NO_QUEUE, TABLE, Argv, Command, Reply
+from kvengine.commands import DENYOOM, NO_QUEUE, TABLE, WRITE, Argv, Command, Reply
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -83,7 +83,12 @@ def execute(c: Client, cmd: Command, argv: Argv) -> Reply:
     c.prop = None
     cmd.calls += 1
     reply = cmd.handler(c, argv)  # type: ignore[misc]
-    if srv.dirty != dirty and srv.feeding:
+    if srv.dirty == dirty:
+        return reply
+    # A command the table does not call a write must never change data: the table
+    # drives MULTI, scripts' no-writes mode and the OOM gate, so a wrong flag is a bug.
+    assert cmd.flags & WRITE, f"{cmd.name} changed data without the write flag"
+    if srv.feeding:
         # SELECT is not a write, so c.db is still the database the command ran in.
         prop = c.prop
         if prop is None:

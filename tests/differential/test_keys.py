@@ -155,3 +155,11 @@ def test_restore_errors_match_redis(both) -> None:
     both.error("Invalid IDLETIME value", "RESTORE", "new", "0", "whatever", "IDLETIME", "-1")
     both.error("Invalid FREQ value", "RESTORE", "new", "0", "whatever", "FREQ", "256")
     both.error("DUMP payload version or checksum are wrong", "RESTORE", "new", "0", "whatever")
+
+
+def test_time_shape(both) -> None:
+    real, mine = both.raw("TIME")
+    assert len(real) == len(mine) == 2
+    assert all(isinstance(x, bytes) and x.isdigit() for x in real + mine)
+    assert abs(int(real[0]) - int(mine[0])) <= 2
+    both.error("wrong number of arguments", "TIME", "x")
