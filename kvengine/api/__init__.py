@@ -6,7 +6,9 @@ inherits them all.
 
 from __future__ import annotations
 
+from kvengine.api.hashes import HashCommands
 from kvengine.api.keys import KeyCommands, ServerCommands
+from kvengine.api.sets import SetCommands
 from kvengine.api.strings import StringCommands
 
-ALL_MIXINS: list[type] = [StringCommands, KeyCommands, ServerCommands]
+ALL_MIXINS: list[type] = [StringCommands, KeyCommands, ServerCommands, HashCommands, SetCommands]
