@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kvengine import blocking
 from kvengine import exceptions as e
 from kvengine.api import ALL_MIXINS
 from kvengine.api.callbacks import CALLBACKS
+from kvengine.blocking import Block
 from kvengine.commands import NO_QUEUE, Argv, Command, Reply
 from kvengine.dispatch import execute, resolve
 from kvengine.reply import QUEUED, Status
@@ -103,6 +105,7 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         """Run an already resolved command atomically (the typed methods' fast path:
         they resolve their command once, at import)."""
         srv = self.server
+        waiter = None
         with srv.lock:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
@@ -112,9 +115,15 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
                     reply = self.queue(cmd, argv)
                 else:
                     reply = execute(self, cmd, argv)
+            except Block as signal:
+                waiter = blocking.block(self, cmd, argv, signal)
             finally:
+                if srv.ready_keys:
+                    blocking.serve_ready(srv)
                 if srv.pending_ops:
                     srv.flush_feed()
+        if waiter is not None:
+            reply = blocking.wait(srv, waiter)  # outside the lock
         if self.decode_responses:
             return decode_reply(reply, self.encoding, self.encoding_errors)
         if type(reply) is Status:

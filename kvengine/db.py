@@ -108,6 +108,10 @@ class Database:
             self.table.delete(key)
         if srv.watched:
             srv.touch_watched(self.id, key)
+        if srv.blocked:
+            dk = (self.id, key)
+            if dk in srv.blocked and dk not in srv.ready_keys:
+                srv.ready_keys.append(dk)  # served right after this command (blocking.py)
 
     def expire_at(self, key: bytes, when_ms: int) -> None:
         """Set an absolute expiry; a time already past deletes the key (as Redis)."""

@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Any
 
 # Importing the command modules registers their commands in the table.
-from kvengine import admin, expire, keys, t_hash, t_set, t_string  # noqa: F401
+from kvengine import admin, expire, keys, t_hash, t_list, t_set, t_string  # noqa: F401
 from kvengine.client import Client
 from kvengine.clock import Clock
 from kvengine.server import Server

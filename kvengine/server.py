@@ -64,6 +64,10 @@ class Server:
         # Persistence feed: commands that changed data, as (db index, argv), in order.
         self.feeding = False
         self.pending_ops: list[tuple[int, Argv]] = []
+        # Blocking commands (kvengine.blocking): (db, key) -> waiters in arrival
+        # order, and the keys a write just made ready for them.
+        self.blocked: dict[tuple[int, bytes], Any] = {}
+        self.ready_keys: list[tuple[int, bytes]] = []
         # WATCH: (db index, key) -> clients watching it.
         self.watched: dict[tuple[int, bytes], set[Client]] = {}
         self.maxmemory = 0
@@ -158,8 +162,11 @@ class Server:
         self.pending_ops.clear()
 
     def close(self) -> None:
-        """Stop background work; the engine refuses commands afterwards."""
+        """Stop background work and fail blocked calls; commands are refused afterwards."""
+        from kvengine.blocking import fail_all
+
         self.closed = True
+        fail_all(self)
         self._cron_stop.set()
         cron = self._cron
         if cron is not None and cron is not threading.current_thread():

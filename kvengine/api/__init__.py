@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from kvengine.api.hashes import HashCommands
 from kvengine.api.keys import KeyCommands, ServerCommands
+from kvengine.api.lists import ListCommands
 from kvengine.api.sets import SetCommands
 from kvengine.api.strings import StringCommands
 
-ALL_MIXINS: list[type] = [StringCommands, KeyCommands, ServerCommands, HashCommands, SetCommands]
+ALL_MIXINS: list[type] = [
+    StringCommands, KeyCommands, ServerCommands, HashCommands, SetCommands, ListCommands,
+]

@@ -1,0 +1,165 @@
+"""Blocking commands (BLPOP & co.): wait without the engine lock, served in order.
+
+Redis's design, kept: a blocking command that finds nothing to pop registers its
+client as waiting on its keys, first come first served per key.  When a write makes
+one of those keys ready (``Database.modified`` notices a watched-for key), the
+writer's thread, still holding the engine lock right after its command, re-runs
+each waiting command in arrival order on behalf of its client (Redis's
+handleClientsBlockedOnKeys) until one still finds nothing; every served client
+gets its reply handed over and its thread woken.  So wake order is exact, no
+client is woken to find the element gone, and the served pop is logged as the
+non-blocking command it amounts to (the handlers set ``c.prop``).
+
+A waiting thread holds no lock: it sleeps on an Event.  Its deadline is on the
+engine clock, so with a ManualClock it times out when the test advances the clock
+(the thread polls the clock every few milliseconds while it waits).  Inside
+MULTI/EXEC or a script a blocking command never blocks: it answers at once as if
+it had timed out, as Redis does.  Engine.close() fails every waiter.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from kvengine import exceptions as e
+from kvengine.clock import system_clock
+
+if TYPE_CHECKING:
+    from kvengine.client import Client
+    from kvengine.commands import Argv, Command
+    from kvengine.server import Server
+
+_POLL_S = 0.005  # how often a waiter on a manual clock looks at the time
+
+
+class Block(Exception):
+    """Raised by a blocking handler that has to wait.
+
+    keys: the keys (in the client's db) to wait on; deadline_ms: engine-clock time
+    at which to give up (None: forever); timeout_reply: the reply then.
+    """
+
+    def __init__(self, keys: list[bytes], deadline_ms: int | None, timeout_reply: Any = None) -> None:
+        super().__init__()
+        self.keys = keys
+        self.deadline_ms = deadline_ms
+        self.timeout_reply = timeout_reply
+
+
+def may_block(c: Client) -> bool:
+    """False inside MULTI/EXEC or a script, where blocking commands answer at once."""
+    return c.multi is None and not c.in_exec and not c.in_script
+
+
+def deadline_from(c: Client, timeout_ms: int) -> int | None:
+    """The engine-clock deadline for a timeout in ms (0 means forever)."""
+    return None if timeout_ms == 0 else c.server.now + timeout_ms
+
+
+class Waiter:
+    """One blocked call: its client, command, keys, and where the reply goes."""
+
+    __slots__ = ("client", "cmd", "argv", "keys", "deadline_ms", "timeout_reply", "event", "reply",
+                 "error", "done")
+
+    def __init__(self, client: Client, cmd: Command, argv: Argv, block: Block) -> None:
+        self.client = client
+        self.cmd = cmd
+        self.argv = argv
+        self.keys = [(client.db.id, k) for k in dict.fromkeys(block.keys)]
+        self.deadline_ms = block.deadline_ms
+        self.timeout_reply = block.timeout_reply
+        self.event = threading.Event()
+        self.reply: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+def register(srv: Server, waiter: Waiter) -> None:
+    """Queue `waiter` at the end of every one of its keys' lines."""
+    for dk in waiter.keys:
+        srv.blocked.setdefault(dk, deque()).append(waiter)
+
+
+def unregister(srv: Server, waiter: Waiter) -> None:
+    """Take `waiter` out of every line it stands in."""
+    for dk in waiter.keys:
+        line = srv.blocked.get(dk)
+        if line is None:
+            continue
+        try:
+            line.remove(waiter)
+        except ValueError:
+            pass
+        if not line:
+            del srv.blocked[dk]
+
+
+def serve_ready(srv: Server) -> None:
+    """Serve the clients blocked on keys that became ready (engine lock held).
+
+    Each ready key's line is served in arrival order, re-running the blocked
+    command for its client, until a command still has to wait.  Serving can make
+    more keys ready (BLMOVE pushes), so this loops until nothing is ready.
+    """
+    from kvengine.dispatch import execute
+
+    while srv.ready_keys:
+        dk = srv.ready_keys.pop(0)
+        line = srv.blocked.get(dk)
+        while line:
+            waiter = line[0]
+            client = waiter.client
+            saved_db = client.db
+            client.db = srv.dbs[dk[0]]
+            try:
+                waiter.reply = execute(client, waiter.cmd, waiter.argv)
+            except Block:
+                break  # nothing left for the rest of this line
+            except e.RedisError as exc:
+                waiter.error = exc
+            finally:
+                client.db = saved_db
+            waiter.done = True
+            unregister(srv, waiter)
+            waiter.event.set()
+            line = srv.blocked.get(dk)
+
+
+def block(client: Client, cmd: Command, argv: Argv, signal: Block) -> Waiter:
+    """Register a blocked call (engine lock held, so no push can slip in between
+    the failed attempt and the registration)."""
+    waiter = Waiter(client, cmd, argv, signal)
+    register(client.server, waiter)
+    return waiter
+
+
+def wait(srv: Server, waiter: Waiter) -> Any:
+    """Sleep (engine lock NOT held) until `waiter` is served, times out, or the
+    engine closes; return its reply."""
+    manual = srv.clock is not system_clock
+    while not waiter.done and not srv.closed:
+        if waiter.deadline_ms is None:
+            timeout = _POLL_S if manual else None
+        else:
+            remaining = (waiter.deadline_ms - srv.clock()) / 1000
+            if remaining <= 0:
+                break
+            timeout = min(remaining, _POLL_S) if manual else remaining
+        waiter.event.wait(timeout)
+    with srv.lock:
+        unregister(srv, waiter)
+        if not waiter.done and srv.closed:
+            raise e.ConnectionError("the engine was closed while the command was blocked")
+    if waiter.error is not None:
+        raise waiter.error
+    return waiter.reply if waiter.done else waiter.timeout_reply
+
+
+def fail_all(srv: Server) -> None:
+    """Wake every blocked client (Engine.close)."""
+    for line in list(srv.blocked.values()):
+        for waiter in list(line):
+            waiter.event.set()

@@ -1,0 +1,164 @@
+"""Blocking list commands across threads: wake-ups, order, timeouts, close."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import kvengine
+from kvengine import Engine, ManualClock
+
+
+def start(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """Run `fn` in a thread; its result (or exception) lands in the returned list."""
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:  # handed to the test
+            out.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, out
+
+
+def wait_blocked(kv: Engine, n: int) -> None:
+    """Wait (real time, bounded) until `n` clients are blocked."""
+    event = threading.Event()
+    for _ in range(400):
+        with kv.server.lock:
+            count = len({id(w) for line in kv.server.blocked.values() for w in line})
+        if count >= n:
+            return
+        event.wait(0.005)
+    raise AssertionError(f"{n} clients never blocked")
+
+
+def test_producer_consumer() -> None:
+    kv = Engine(active_expire=False)
+    t, out = start(lambda: [kv.blpop("jobs", 5) for _ in range(3)])
+    for job in (b"1", b"2", b"3"):
+        wait_blocked(kv, 1) if job == b"1" else None
+        kv.rpush("jobs", job)
+    t.join(5)
+    assert out == [[(b"jobs", b"1"), (b"jobs", b"2"), (b"jobs", b"3")]]
+    kv.close()
+
+
+def test_first_blocked_first_served() -> None:
+    kv = Engine(active_expire=False)
+    threads = []
+    for i in range(3):
+        threads.append(start(lambda: kv.client().brpop(["q"], 5)))
+        wait_blocked(kv, i + 1)
+    kv.rpush("q", "a", "b")  # two items: the first two waiters, in order
+    threads[0][0].join(5)
+    threads[1][0].join(5)
+    assert threads[0][1] == [(b"q", b"b")]
+    assert threads[1][1] == [(b"q", b"a")]
+    assert threads[2][0].is_alive()
+    kv.lpush("q", "c")
+    threads[2][0].join(5)
+    assert threads[2][1] == [(b"q", b"c")]
+    assert kv.exists("q") == 0
+    kv.close()
+
+
+def test_timeout_follows_the_engine_clock() -> None:
+    clock = ManualClock()
+    kv = Engine(clock=clock, active_expire=False)
+    t, out = start(lambda: kv.blpop("q", 10))
+    wait_blocked(kv, 1)
+    clock.advance(9)
+    t.join(0.1)
+    assert t.is_alive()
+    clock.advance(2)
+    t.join(5)
+    assert out == [None]
+    assert not kv.server.blocked
+    kv.close()
+
+
+def test_blmove_chain_and_logging() -> None:
+    kv = Engine(active_expire=False)
+    srv = kv.server
+    logged: list[tuple[int, list[bytes]]] = []
+    srv.feeding = True
+    srv.flush_feed = lambda: (logged.extend(srv.pending_ops), srv.pending_ops.clear())  # type: ignore[method-assign]
+    t1, out1 = start(lambda: kv.client().blmove("a", "b", 5, "LEFT", "RIGHT"))
+    wait_blocked(kv, 1)
+    t2, out2 = start(lambda: kv.client().blpop("b", 5))
+    wait_blocked(kv, 2)
+    kv.rpush("a", "x")  # a -> b (served for t1), then b is ready for t2
+    t1.join(5)
+    t2.join(5)
+    assert out1 == [b"x"] and out2 == [(b"b", b"x")]
+    assert [op for _, op in logged] == [
+        [b"RPUSH", b"a", b"x"], [b"LMOVE", b"a", b"b", b"LEFT", b"RIGHT"], [b"LPOP", b"b"],
+    ]
+    kv.close()
+
+
+def test_no_blocking_inside_transactions_or_scripts(kv: Engine) -> None:
+    kv.in_exec = True
+    try:
+        assert kv.blpop("q", 0) is None
+        assert kv.brpoplpush("q", "r", 0) is None
+        assert kv.blmpop(0, 1, "q", direction="LEFT") is None
+    finally:
+        kv.in_exec = False
+
+
+def test_close_wakes_blocked_clients() -> None:
+    kv = Engine(active_expire=False)
+    t, out = start(lambda: kv.blpop("q", 0))
+    wait_blocked(kv, 1)
+    kv.close()
+    t.join(5)
+    assert len(out) == 1 and isinstance(out[0], kvengine.ConnectionError)
+
+
+def test_wrong_type_while_blocked_keeps_waiting() -> None:
+    kv = Engine(active_expire=False)
+    t, out = start(lambda: kv.blpop("q", 5))
+    wait_blocked(kv, 1)
+    kv.set("q", "now a string")  # not a list: the client stays blocked, as in Redis
+    t.join(0.1)
+    assert t.is_alive()
+    kv.delete("q")
+    kv.rpush("q", "x")
+    t.join(5)
+    assert out == [(b"q", b"x")]
+    kv.close()
+
+
+@pytest.mark.parametrize("n", [4])
+def test_many_consumers_get_every_item_once(n: int) -> None:
+    kv = Engine(active_expire=False)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def consume() -> None:
+        client = kv.client()
+        while True:
+            item = client.blpop("work", 2)
+            if item is None or item[1] == b"stop":
+                return
+            with lock:
+                results.append(item[1])
+
+    threads = [threading.Thread(target=consume) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for i in range(200):
+        kv.rpush("work", i)
+    kv.rpush("work", *(["stop"] * n))
+    for t in threads:
+        t.join(10)
+    assert sorted(int(x) for x in results) == list(range(200))
+    kv.close()
