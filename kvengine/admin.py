@@ -79,10 +79,18 @@ def swapdb_command(c: Client, argv: Argv) -> Reply:
         raise e.err(e.DB_INDEX)
     a, b = dbs[first], dbs[second]
     # Watched keys of both databases are touched: their contents change under them.
-    if c.server.watched:
+    # (Redis's touchAllWatchedKeysInDb: a watched key that exists in either one.)
+    srv = c.server
+    if srv.watched:
+        now = srv.now
+        for db_id, key in list(srv.watched):
+            if db_id in (first, second) and (
+                a.table.lookup(key, now, False) is not None or b.table.lookup(key, now, False) is not None
+            ):
+                srv.touch_watched(db_id, key)
         for db in (a, b):
-            for key in a.table.keys() + b.table.keys():
-                c.server.touch_watched(db.id, key)
+            if db.table.expired:
+                db.drain_expired()
     # Swap contents, not Database objects, so every client keeps its db number.
     a.table, b.table = b.table, a.table
     c.server.dirty += 1

@@ -17,7 +17,7 @@ from kvengine import exceptions as e
 from kvengine.api import ALL_MIXINS
 from kvengine.api.callbacks import CALLBACKS
 from kvengine.blocking import Block
-from kvengine.commands import NO_QUEUE, Argv, Command, Reply
+from kvengine.commands import DENYOOM, NO_MULTI, NO_QUEUE, Argv, Command, Reply
 from kvengine.dispatch import execute, resolve
 from kvengine.reply import QUEUED, Status
 
@@ -95,9 +95,13 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         """Run one command by name atomically and return its reply, decoded if asked."""
         try:
             cmd = resolve(argv)
-        except e.ResponseError:
+        except e.ResponseError as exc:
             if self.multi is not None:
                 self.multi_error = True  # EXEC will answer EXECABORT (Redis's flagTransaction)
+            if argv and argv[0].lower() == b"exec":
+                from kvengine.multi import exec_abort
+
+                raise exec_abort(self, exc) from None
             raise
         return self._run(cmd, argv)
 
@@ -150,6 +154,16 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
     def queue(self, cmd: Command, argv: Argv) -> Reply:
         """Queue a command inside MULTI and answer QUEUED."""
         assert self.multi is not None
+        if cmd.flags & NO_MULTI:
+            self.multi_error = True
+            raise e.err("Command not allowed inside a transaction")
+        srv = self.server
+        if srv.maxmemory and cmd.flags & DENYOOM:
+            try:
+                srv.free_memory_or_oom()
+            except e.RedisError:
+                self.multi_error = True  # Redis rejects and flags the transaction
+                raise
         self.multi.append((cmd, argv))
         return QUEUED
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kvengine import exceptions as e
-from kvengine.commands import DENYOOM, NO_QUEUE, TABLE, WRITE, Argv, Command, Reply
+from kvengine.commands import DENYOOM, MAY_REPLICATE, NO_QUEUE, TABLE, WRITE, Argv, Command, Reply
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -74,10 +74,13 @@ def call(c: Client, argv: Argv) -> Reply:
     return execute(c, cmd, argv)
 
 
-def execute(c: Client, cmd: Command, argv: Argv) -> Reply:
-    """Run an already resolved command: OOM gate, handler, propagation."""
+def execute(c: Client, cmd: Command, argv: Argv, gate: bool = True) -> Reply:
+    """Run an already resolved command: OOM gate, handler, propagation.
+
+    `gate` False skips the OOM gate (commands inside EXEC: Redis checks the
+    transaction as a whole, see kvengine.multi)."""
     srv = c.server
-    if srv.maxmemory and cmd.flags & DENYOOM:
+    if gate and srv.maxmemory and cmd.flags & DENYOOM:
         srv.free_memory_or_oom()
     dirty = srv.dirty
     c.prop = None
@@ -85,9 +88,13 @@ def execute(c: Client, cmd: Command, argv: Argv) -> Reply:
     reply = cmd.handler(c, argv)  # type: ignore[misc]
     if srv.dirty == dirty:
         return reply
-    # A command the table does not call a write must never change data: the table
-    # drives MULTI, scripts' no-writes mode and the OOM gate, so a wrong flag is a bug.
-    assert cmd.flags & WRITE, f"{cmd.name} changed data without the write flag"
+    if not cmd.flags & WRITE:
+        # EXEC (no-queue) and EVAL/FCALL (may-replicate) change data only through the
+        # commands they run, which propagated themselves.  Any other command the table
+        # does not call a write must never change data: the table drives MULTI,
+        # scripts' no-writes mode and the OOM gate, so a wrong flag is a bug.
+        assert cmd.flags & (NO_QUEUE | MAY_REPLICATE), f"{cmd.name} changed data without the write flag"
+        return reply
     if srv.feeding:
         # SELECT is not a write, so c.db is still the database the command ran in.
         prop = c.prop

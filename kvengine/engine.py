@@ -7,6 +7,7 @@ from typing import Any
 
 # Importing the command modules registers their commands in the table.
 from kvengine import admin, expire, keys, t_hash, t_list, t_set, t_string  # noqa: F401
+from kvengine import multi  # noqa: F401  (transactions)
 from kvengine.client import Client
 from kvengine.clock import Clock
 from kvengine.server import Server

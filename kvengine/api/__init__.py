@@ -11,7 +11,9 @@ from kvengine.api.keys import KeyCommands, ServerCommands
 from kvengine.api.lists import ListCommands
 from kvengine.api.sets import SetCommands
 from kvengine.api.strings import StringCommands
+from kvengine.api.transactions import TransactionCommands
 
 ALL_MIXINS: list[type] = [
     StringCommands, KeyCommands, ServerCommands, HashCommands, SetCommands, ListCommands,
+    TransactionCommands,
 ]
