@@ -162,8 +162,10 @@ def config_set(srv: Server, pairs: list[tuple[str, str]]) -> None:
     seen: set[str] = set()
     for name, _ in pairs:
         param = PARAMS.get(name.lower())
-        if param is None or param.set is None:
+        if param is None:
             raise e.err(f"Unknown option or number of arguments for CONFIG SET - '{name}'")
+        if param.set is None:
+            raise e.err(f"CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config")
         canonical = _CANONICAL[name.lower()]
         if canonical in seen:
             raise e.err(f"CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter")

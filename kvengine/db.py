@@ -104,8 +104,13 @@ class Database:
         """
         srv = self.server
         srv.dirty += 1
-        if value is not None and not value:
-            self.table.delete(key)
+        if value is not None:
+            grown = value.mem - value.acct  # the container's size change, O(1)
+            if grown:
+                value.acct += grown
+                self.table.obj_mem += grown
+            if not value:
+                self.table.delete(key)
         if srv.watched:
             srv.touch_watched(self.id, key)
         if srv.blocked:

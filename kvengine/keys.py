@@ -408,7 +408,7 @@ def restore_command(c: Client, argv: Argv) -> Reply:
 _SHARED_INTEGERS = 10000
 _OBJ_SHARED_REFCOUNT = 2147483647
 _LRU_NOT_SELECTED = (
-    "An LRU maxmemory policy is not selected, access time not tracked. Please note that when "
+    "An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 _LFU_NOT_SELECTED = (

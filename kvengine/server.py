@@ -9,16 +9,17 @@ drive.  The public face is :class:`kvengine.Engine`.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kvengine import exceptions as e
 from kvengine.clock import Clock, system_clock
 from kvengine.commands import Argv
 from kvengine.db import Database
+from kvengine.evict import EvictCallback, EvictionPool, oom_error, perform_evictions
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -70,13 +71,22 @@ class Server:
         self.ready_keys: list[tuple[int, bytes]] = []
         # WATCH: (db index, key) -> clients watching it.
         self.watched: dict[tuple[int, bytes], set[Client]] = {}
+        # maxmemory and eviction (kvengine.evict); settings by Redis's names in kvengine.info.
         self.maxmemory = 0
         self.maxmemory_policy = "noeviction"
+        self.maxmemory_samples = 5
+        self.maxmemory_eviction_tenacity = 10
         self.lfu = False  # True under an *-lfu policy: the per-key field is an LFU counter
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
+        self.evict_pool = EvictionPool()
+        self.evict_next_db = 0
+        self.evict_pending = False
+        self.evict_callbacks: list[EvictCallback] = []
+        self.used_memory_peak = 0
         self.hz = hz
         self.start_time = time.time()
+        self.run_id = os.urandom(20).hex()
         self.client_ids = itertools.count(1)
         self.closed = False
         self._cron: threading.Thread | None = None
@@ -119,13 +129,27 @@ class Server:
                 client.watch_dirty = True
 
     def free_memory_or_oom(self) -> None:
-        """The OOM gate before a denyoom command; eviction lives in kvengine.evict."""
-        if self.used_memory() > self.maxmemory:
-            raise e.error_from_line("OOM command not allowed when used memory > 'maxmemory'.")
+        """The OOM gate before a denyoom command: evict under the policy, or refuse."""
+        if not perform_evictions(self):
+            raise oom_error()
 
     def used_memory(self) -> int:
-        """Bytes accounted for every database's keys and values."""
-        return sum(db.table.mem_usage() for db in self.dbs)
+        """Bytes accounted for every database's keys and values (tables exactly,
+        containers by their size model); also moves the peak."""
+        used = 0
+        for db in self.dbs:
+            table = db.table
+            used += table.mem_usage() + table.obj_mem
+        if used > self.used_memory_peak:
+            self.used_memory_peak = used
+        return used
+
+    def apply_policy(self) -> None:
+        """Make every table's per-key field LRU or LFU to match maxmemory-policy."""
+        self.lfu = self.maxmemory_policy.endswith("-lfu")
+        self.evict_pool = EvictionPool()
+        for db in self.dbs:
+            db.table.set_lfu(self.lfu, self.lfu_log_factor, self.lfu_decay_time)
 
     # -- background work -------------------------------------------------------------
     def start_cron(self) -> None:
@@ -155,6 +179,8 @@ class Server:
                 return
             self.snapshot_time()
             active_expire_cycle(self)
+            if self.evict_pending and self.maxmemory:
+                perform_evictions(self)
             self.flush_feed()
 
     def flush_feed(self) -> None:

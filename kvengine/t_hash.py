@@ -40,7 +40,7 @@ class Hash:
     """
 
     redis_type = "hash"
-    __slots__ = ("d", "listpack", "mem", "version", "_scan")
+    __slots__ = ("d", "listpack", "mem", "acct", "version", "_scan")
 
     def __init__(self) -> None:
         self.d: dict[bytes, bytes] = {}

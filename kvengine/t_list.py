@@ -37,7 +37,7 @@ class List:
     Redis's quicklist).  ``mem`` follows the size model incrementally."""
 
     redis_type = "list"
-    __slots__ = ("q", "mem")
+    __slots__ = ("q", "mem", "acct")
 
     def __init__(self, items: Any = ()) -> None:
         self.q: deque[bytes] = deque(items)

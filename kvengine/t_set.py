@@ -27,7 +27,7 @@ class Set:
     compact-encoding flag (one-way); ``mem`` follows the size model incrementally."""
 
     redis_type = "set"
-    __slots__ = ("s", "intset", "mem", "version", "_scan")
+    __slots__ = ("s", "intset", "mem", "acct", "version", "_scan")
 
     def __init__(self) -> None:
         self.s: set[bytes] = set()

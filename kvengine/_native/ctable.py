@@ -34,7 +34,7 @@ class Table:
     key at once); sample/scan O(n) in the number of keys returned.
     """
 
-    __slots__ = ("_t", "_objs", "_free", "_val", "_handle", "expired", "_scan_cap")
+    __slots__ = ("_t", "_objs", "_free", "_val", "_handle", "expired", "_scan_cap", "obj_mem")
 
     native = True
 
@@ -52,6 +52,9 @@ class Table:
         self._scan_cap = 64
         self.expired: list[bytes] = []
         """Keys deleted by lazy expiry, in order; the caller drains this list."""
+        self.obj_mem = 0
+        """Bytes of the Python-side values (containers' size model), kept by
+        store/release here and by Database.modified as containers change."""
 
     # -- configuration --------------------------------------------------------------
     def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
@@ -64,6 +67,12 @@ class Table:
 
     # -- object slots ----------------------------------------------------------------
     def _store(self, value: object) -> int:
+        mem = getattr(value, "mem", 0)
+        try:
+            value.acct = mem  # type: ignore[attr-defined]
+        except AttributeError:
+            mem = 0
+        self.obj_mem += mem
         free = self._free
         if free:
             h = free.pop()
@@ -74,6 +83,7 @@ class Table:
 
     def _release(self, handle: int) -> object:
         value = self._objs[handle]
+        self.obj_mem -= getattr(value, "acct", 0)
         self._objs[handle] = None
         self._free.append(handle)
         return value
@@ -135,10 +145,17 @@ class Table:
         else:
             if value is None:
                 raise TypeError("a value cannot be None")
+            prev = getattr(value, "acct", 0)
             h = self._store(value)
             r = _set(self._t, key, len(key), _NULL, 0, 1, h, expire_ms, now_ms, old)
             if r < 0:
                 self._release(h)
+            elif r == 2 and self._objs[old[0]] is value:
+                # The same container stored again: it was accounted as `prev`.
+                self._objs[old[0]] = None
+                self._free.append(old[0])
+                self.obj_mem -= prev
+                return
         if r == 2:
             self._release(old[0])
         elif r < 0:
@@ -169,6 +186,7 @@ class Table:
     def clear(self) -> None:
         """Remove every key."""
         lib.kvt_clear(self._t)
+        self.obj_mem = 0
         self._objs.clear()
         self._free.clear()
 
@@ -193,6 +211,18 @@ class Table:
             return []
         out = ffi.new("kvt_entry *[]", n)
         return self._keys_of(out, lib.kvt_sample(self._t, n, 1, out))
+
+    def evict_sample(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> list[tuple[int, bytes]]:
+        """Up to `n` sampled (score, key) eviction candidates; `mode` 0 LRU, 1 LFU, 2 TTL
+        (see pytable.Table.evict_sample)."""
+        if n < 0 or mode not in (0, 1, 2):
+            raise ValueError("n must be >= 0 and mode 0, 1 or 2")
+        if n == 0:
+            return []
+        out = ffi.new("kvt_entry *[]", n)
+        scores = ffi.new("uint64_t[]", n)
+        got = lib.kvt_evict_sample(self._t, n, int(volatile_only), mode, now_ms, out, scores)
+        return [(scores[i], _unpack(out[i].data, out[i].klen)) for i in range(got)]
 
     def random_key(self) -> bytes | None:
         """A random key (expired or not), or None when empty."""

@@ -104,7 +104,7 @@ class Table:
     __slots__ = (
         "_d", "_exp", "_lru", "_vol", "_vol_pos", "_all", "_all_pos", "_rng", "_lfu", "_log_factor",
         "_decay_time", "_mem", "_size", "_scan_index", "_scan_keys", "_version", "_scan_version",
-        "expired",
+        "expired", "obj_mem",
     )
 
     native = False
@@ -129,6 +129,8 @@ class Table:
         self._scan_version = -1
         self.expired: list[bytes] = []
         """Keys deleted by lazy expiry, in order; the caller drains this list."""
+        self.obj_mem = 0
+        """Bytes of the Python-side values (see ctable.Table.obj_mem)."""
 
     # -- configuration -------------------------------------------------------------
     def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
@@ -229,6 +231,15 @@ class Table:
         if expire_ms < KEEP_EXPIRE:
             raise ValueError("expire_ms must be >= 0, NO_EXPIRE or KEEP_EXPIRE")
         old = self._d.get(key)
+        if old is not None and type(old) is not bytes:
+            self.obj_mem -= getattr(old, "acct", 0)
+        if type(value) is not bytes:
+            mem = getattr(value, "mem", 0)
+            try:
+                value.acct = mem  # type: ignore[attr-defined]
+            except AttributeError:
+                mem = 0
+            self.obj_mem += mem
         if old is not None:
             self._mem -= _entry_bytes(key, old, key in self._exp)
             if not self._lfu:
@@ -277,6 +288,8 @@ class Table:
 
     def _remove(self, key: bytes) -> object:
         value = self._d.pop(key)
+        if type(value) is not bytes:
+            self.obj_mem -= getattr(value, "acct", 0)
         volatile = key in self._exp
         self._mem -= _entry_bytes(key, value, volatile)
         if volatile:
@@ -298,10 +311,29 @@ class Table:
         self._all.clear()
         self._all_pos.clear()
         self._mem = 0
+        self.obj_mem = 0
         self._size = MIN_BUCKETS
         self._version += 1
 
     # -- sampling and expiry -----------------------------------------------------------------
+    def evict_sample(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> list[tuple[int, bytes]]:
+        """Up to `n` sampled (score, key) eviction candidates, higher score evicted first:
+        mode 0 idle ms (LRU), 1 ``255 - decayed LFU counter``, 2 ``2**64-1 - expire`` (TTL)."""
+        if n < 0 or mode not in (0, 1, 2):
+            raise ValueError("n must be >= 0 and mode 0, 1 or 2")
+        keys = self.sample_volatile(n) if volatile_only else self.sample(n)
+        out = []
+        for key in keys:
+            field = self._lru[key]
+            if mode == 0:
+                score = estimate_idle_ms(field, now_ms)
+            elif mode == 1:
+                score = 255 - lfu_decr(field, now_ms, self._decay_time)
+            else:
+                score = (1 << 64) - 1 - max(self._exp.get(key, 0), 0)
+            out.append((score, key))
+        return out
+
     def random_key(self) -> bytes | None:
         """A random key (expired or not), or None when empty."""
         if not self._d:

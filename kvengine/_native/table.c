@@ -457,6 +457,28 @@ size_t kvt_sample(kvt *t, size_t n, int volatile_only, kvt_entry **out) {
     return got;
 }
 
+size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
+                        kvt_entry **out, uint64_t *scores) {
+    if (mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL) return 0;
+    size_t got = kvt_sample(t, n, volatile_only, out);
+    uint32_t clock = lru_clock(now_ms);
+    for (size_t i = 0; i < got; i++) {
+        const kvt_entry *e = out[i];
+        uint32_t field = e->field & FIELD_MASK;
+        if (mode == KVT_EVICT_LRU) {
+            /* Redis's estimateObjectIdleTime, wrapping at 24 bits. */
+            uint64_t ticks = clock >= field ? clock - field : clock + (LRU_CLOCK_MAX - field);
+            scores[i] = ticks * 1000;
+        } else if (mode == KVT_EVICT_LFU) {
+            scores[i] = 255 - lfu_decr(field, now_ms, t->decay_time);
+        } else {
+            int64_t when = entry_expire(t, e);
+            scores[i] = UINT64_MAX - (uint64_t)(when < 0 ? 0 : when);
+        }
+    }
+    return got;
+}
+
 kvt_entry *kvt_random(kvt *t) {
     if (!t->count) return NULL;
     /* Random bucket until a non-empty one, then a random position in its chain. */

@@ -76,6 +76,15 @@ int kvt_set_field(kvt *t, const char *key, size_t klen, uint32_t field);
 
 /* Up to n random entries (may repeat): all keys, or only keys with a TTL. */
 size_t kvt_sample(kvt *t, size_t n, int volatile_only, kvt_entry **out);
+
+/* Eviction candidates: up to n sampled entries with Redis's pool score in scores[]
+ * (higher = better to evict): mode KVT_EVICT_LRU idle ms, KVT_EVICT_LFU 255 - decayed
+ * counter, KVT_EVICT_TTL UINT64_MAX - expire (sooner expiry scores higher). */
+#define KVT_EVICT_LRU 0
+#define KVT_EVICT_LFU 1
+#define KVT_EVICT_TTL 2
+size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
+                        kvt_entry **out, uint64_t *scores);
 kvt_entry *kvt_random(kvt *t);
 
 /* Active expiry step: sample up to n volatile keys, unlink the expired ones into
