@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
-from kvengine._native import KEEP_EXPIRE, NO_EXPIRE, Table
+from kvengine._native import KEEP_EXPIRE, NO_EXPIRE, MemGroup, Table
 
 if TYPE_CHECKING:
     from kvengine.server import Server
@@ -30,10 +30,12 @@ class Database:
 
     __slots__ = ("server", "id", "table", "hits", "misses")
 
-    def __init__(self, server: Server, index: int, seed: int | None = None) -> None:
+    def __init__(
+        self, server: Server, index: int, seed: int | None = None, group: MemGroup | None = None
+    ) -> None:
         self.server = server
         self.id = index
-        self.table = Table(seed)
+        self.table = Table(seed, group)
         # Keyspace hits and misses, counted here (one attribute on the hot path) and
         # summed over databases for INFO stats.
         self.hits = 0
@@ -108,7 +110,9 @@ class Database:
             grown = value.mem - value.acct  # the container's size change, O(1)
             if grown:
                 value.acct += grown
-                self.table.obj_mem += grown
+                table = self.table
+                table.obj_mem += grown
+                table.group.obj += grown
             if not value:
                 self.table.delete(key)
         if srv.watched:

@@ -14,7 +14,6 @@ with memory still over the limit, the command goes on and the cron keeps evictin
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -47,32 +46,52 @@ def time_limit_us(tenacity: int) -> int:
 
 
 class EvictionPool:
-    """Redis's eviction pool: up to 16 (score, db, key), ascending by score."""
+    """Redis's eviction pool: 16 slots of (score, db, key) ascending by score, filled
+    from the left and emptied from the right, with Redis's insertion rule (a new
+    candidate goes before entries of equal score; when the pool is full the lowest
+    entry is dropped, or the candidate if it is the lowest)."""
 
-    __slots__ = ("entries",)
+    __slots__ = ("slots",)
 
     def __init__(self) -> None:
-        self.entries: list[tuple[int, int, bytes]] = []
+        self.slots: list[tuple[int, int, bytes] | None] = [None] * EVPOOL_SIZE
+
+    @property
+    def entries(self) -> list[tuple[int, int, bytes]]:
+        """The occupied slots, left to right."""
+        return [entry for entry in self.slots if entry is not None]
 
     def populate(self, candidates: list[tuple[int, bytes]], db_id: int) -> None:
-        """Merge sampled candidates; when full, a candidate must beat the worst entry."""
-        entries = self.entries
+        """Merge sampled candidates (Redis's evictionPoolPopulate)."""
+        pool = self.slots
+        last = EVPOOL_SIZE - 1
         for score, key in candidates:
-            item = (score, db_id, key)
-            if any(k == key and d == db_id for _, d, k in entries):
-                continue
-            if len(entries) >= EVPOOL_SIZE:
-                if score <= entries[0][0]:
-                    continue
-                del entries[0]
-            bisect.insort(entries, item)
+            first = pool[0]
+            if first is not None and pool[last] is not None and score <= first[0]:
+                continue  # full, and no better than the worst entry (the common case)
+            k = 0
+            while k < EVPOOL_SIZE and pool[k] is not None and pool[k][0] < score:  # type: ignore[index]
+                k += 1
+            if k == 0 and pool[last] is not None:
+                continue  # the pool is full and this is the worst candidate
+            if k < EVPOOL_SIZE and pool[k] is None:
+                pass  # an empty slot: take it
+            elif pool[last] is None:
+                pool[k + 1:] = pool[k:last]  # room on the right: shift right
+            else:
+                k -= 1  # full: drop the leftmost (lowest) entry
+                pool[:k] = pool[1:k + 1]
+            pool[k] = (score, db_id, key)
 
     def pop_best(self) -> tuple[int, bytes] | None:
-        """The highest-scored (db, key), removed from the pool."""
-        if not self.entries:
-            return None
-        _, db_id, key = self.entries.pop()
-        return db_id, key
+        """The highest-scored (db, key), removed from the pool (the slot is emptied)."""
+        pool = self.slots
+        for k in range(EVPOOL_SIZE - 1, -1, -1):
+            entry = pool[k]
+            if entry is not None:
+                pool[k] = None
+                return entry[1], entry[2]
+        return None
 
 
 def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
@@ -98,15 +117,25 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
     mode = _MODE[kind]
     samples = min(srv.maxmemory_samples, MAX_SAMPLES)
     while True:
+        # The databases worth sampling, re-counted every 64 picks or when they ran dry
+        # (counting all 16 on every pick would cost more than the eviction).
+        srv.evict_picks += 1
+        dbs = srv.evict_dbs
+        if not dbs or srv.evict_picks % 64 == 0:
+            dbs = srv.evict_dbs = [
+                db for db in srv.dbs if (db.table.volatile_count() if volatile else len(db.table))
+            ]
+            if not dbs:
+                return None
         found = False
-        for db in srv.dbs:
-            table = db.table
-            if (table.volatile_count() if volatile else len(table)) == 0:
-                continue
-            found = True
-            pool.populate(table.evict_sample(samples, volatile, mode, now), db.id)
+        for db in dbs:
+            candidates = db.table.evict_sample(samples, volatile, mode, now)
+            if candidates:
+                found = True
+                pool.populate(candidates, db.id)
         if not found:
-            return None
+            srv.evict_dbs = []  # stale list: count again
+            continue
         while True:
             best = pool.pop_best()
             if best is None:
@@ -124,10 +153,10 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
 def evict_key(srv: Server, db_id: int, key: bytes, policy: str) -> int:
     """Delete one key as an eviction: stats, WATCH, propagation as DEL, callbacks.
     Returns the bytes freed."""
-    db = srv.dbs[db_id]
-    before = db.table.mem_usage() + db.table.obj_mem
-    db.table.delete(key)
-    freed = before - db.table.mem_usage() - db.table.obj_mem
+    group = srv.mem
+    before = group.total()
+    srv.dbs[db_id].table.delete(key)
+    freed = before - group.total()
     srv.stats.evicted_keys += 1
     srv.dirty += 1
     if srv.watched:
@@ -158,8 +187,7 @@ def perform_evictions(srv: Server) -> bool:
         if victim is None:
             srv.evict_pending = False
             return False
-        evict_key(srv, victim[0], victim[1], policy)
-        used = srv.used_memory()
+        used -= evict_key(srv, victim[0], victim[1], policy)
         keys += 1
         if keys % 16 == 0 and time.perf_counter() > deadline and used > limit:
             srv.evict_pending = True  # the cron goes on (Redis's eviction time proc)

@@ -266,6 +266,9 @@ def test_container_bytes_are_accounted_incrementally(ops) -> None:
     table = kv.db.table
     expected = sum(v.mem for _, v, _ in table.items() if type(v) is not bytes)
     assert table.obj_mem == expected
+    kv.move("dst", 3)
+    kv.swapdb(0, 3)
+    dbs = kv.server.dbs
+    assert kv.server.mem.total() == sum(db.table.mem_usage() + db.table.obj_mem for db in dbs)
     kv.flushall()
-    assert table.obj_mem == 0 and kv.server.used_memory() == sum(
-        db.table.mem_usage() for db in kv.server.dbs)
+    assert kv.server.mem.obj == 0 and kv.server.used_memory() == sum(db.table.mem_usage() for db in dbs)

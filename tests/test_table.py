@@ -187,3 +187,32 @@ def test_c_table_memory_is_exact_and_small() -> None:
     # 24-byte header + 16 + 32 rounded to 8 = 72 per entry, plus 8 per bucket.
     assert t.mem_usage() == 10_000 * 72 + 16384 * 8
     t.check()
+
+
+@pytest.mark.parametrize("table_cls", TABLES, ids=["twin", "c"])
+@pytest.mark.parametrize("lfu", [False, True])
+def test_evict_sample_scores_follow_redis_formulas(table_cls: type, lfu: bool) -> None:
+    """Both tables score eviction candidates as Redis's pool does: idle ms (LRU),
+    255 - decayed counter (LFU), 2**64-1 - expire (TTL); volatile-only keeps to TTL keys."""
+    t = table_cls(9)
+    t.set_lfu(lfu, 10, 1)
+    for i in range(64):
+        t.set(b"k%d" % i, b"v", NOW + 1000 * i if i % 2 else NO_EXPIRE, NOW + 1000 * i)
+    for i in range(0, 64, 3):
+        t.lookup(b"k%d" % i, NOW + 90_000)
+    later = NOW + 200_000
+    mode = 1 if lfu else 0
+    for score, key in t.evict_sample(40, False, mode, later):
+        field = t.get_field(key)
+        expected = (255 - pytable.lfu_decr(field, later, 1)) if lfu else pytable.estimate_idle_ms(field, later)
+        assert score == expected
+    ttl = t.evict_sample(40, True, 2, later)
+    assert ttl
+    for score, key in ttl:
+        assert t.get_expire(key) >= 0 and score == (1 << 64) - 1 - t.get_expire(key)
+    with pytest.raises(ValueError):
+        t.evict_sample(-1, False, 0, later)
+    with pytest.raises(ValueError):
+        t.evict_sample(5, False, 7, later)
+    assert t.evict_sample(0, False, 0, later) == []
+    t.check()

@@ -15,15 +15,15 @@ NATIVE = False
 """True when the C table is loaded."""
 
 if os.environ.get("KVENGINE_PUREPYTHON", "") not in ("", "0"):
-    from kvengine._native.pytable import Table
+    from kvengine._native.pytable import MemGroup, Table
 else:
     try:
-        from kvengine._native.ctable import Table  # type: ignore[assignment]
+        from kvengine._native.ctable import MemGroup, Table  # type: ignore[assignment]
 
         NATIVE = True
     except ImportError:
         if os.environ.get("KVENGINE_REQUIRE_NATIVE", "") not in ("", "0"):
             raise
-        from kvengine._native.pytable import Table
+        from kvengine._native.pytable import MemGroup, Table
 
-__all__ = ["KEEP_EXPIRE", "NATIVE", "NO_EXPIRE", "Table"]
+__all__ = ["KEEP_EXPIRE", "NATIVE", "NO_EXPIRE", "MemGroup", "Table"]

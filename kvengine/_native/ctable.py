@@ -27,6 +27,22 @@ _set = lib.kvt_set
 _NULL = ffi.NULL
 
 
+class MemGroup:
+    """Bytes used by a set of tables (a server's databases), read in O(1): the C
+    tables add every change of their usage to one shared counter, and the Python
+    side adds its containers' size model to ``obj``."""
+
+    __slots__ = ("cell", "obj")
+
+    def __init__(self) -> None:
+        self.cell = ffi.new("int64_t *")
+        self.obj = 0
+
+    def total(self) -> int:
+        """Table bytes plus container bytes of every table in the group."""
+        return self.cell[0] + self.obj  # type: ignore[no-any-return]
+
+
 class Table:
     """A keyspace: binary keys -> values, with expiry and an LRU/LFU field per key.
 
@@ -34,11 +50,11 @@ class Table:
     key at once); sample/scan O(n) in the number of keys returned.
     """
 
-    __slots__ = ("_t", "_objs", "_free", "_val", "_handle", "expired", "_scan_cap", "obj_mem")
+    __slots__ = ("_t", "_objs", "_free", "_val", "_handle", "expired", "_scan_cap", "obj_mem", "group")
 
     native = True
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, group: MemGroup | None = None) -> None:
         if seed is None:
             seed = int.from_bytes(os.urandom(8), "little")
         t = lib.kvt_new(seed & 0xFFFFFFFFFFFFFFFF)
@@ -55,6 +71,9 @@ class Table:
         self.obj_mem = 0
         """Bytes of the Python-side values (containers' size model), kept by
         store/release here and by Database.modified as containers change."""
+        self.group = group if group is not None else MemGroup()
+        # The group's cell outlives this table's C side: kvt_free stops reporting first.
+        lib.kvt_share_mem(t, self.group.cell)
 
     # -- configuration --------------------------------------------------------------
     def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
@@ -73,6 +92,7 @@ class Table:
         except AttributeError:
             mem = 0
         self.obj_mem += mem
+        self.group.obj += mem
         free = self._free
         if free:
             h = free.pop()
@@ -83,7 +103,9 @@ class Table:
 
     def _release(self, handle: int) -> object:
         value = self._objs[handle]
-        self.obj_mem -= getattr(value, "acct", 0)
+        acct = getattr(value, "acct", 0)
+        self.obj_mem -= acct
+        self.group.obj -= acct
         self._objs[handle] = None
         self._free.append(handle)
         return value
@@ -155,6 +177,7 @@ class Table:
                 self._objs[old[0]] = None
                 self._free.append(old[0])
                 self.obj_mem -= prev
+                self.group.obj -= prev
                 return
         if r == 2:
             self._release(old[0])
@@ -186,6 +209,7 @@ class Table:
     def clear(self) -> None:
         """Remove every key."""
         lib.kvt_clear(self._t)
+        self.group.obj -= self.obj_mem
         self.obj_mem = 0
         self._objs.clear()
         self._free.clear()

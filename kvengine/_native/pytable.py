@@ -94,6 +94,21 @@ def _swap_remove(items: list[bytes], pos: dict[bytes, int], key: bytes) -> None:
         pos[last] = i
 
 
+class MemGroup:
+    """Bytes used by a set of tables, as ctable.MemGroup; the twin sums its tables
+    (O(tables)) where the C tables share a counter."""
+
+    __slots__ = ("tables", "obj")
+
+    def __init__(self) -> None:
+        self.tables: list[Table] = []
+        self.obj = 0
+
+    def total(self) -> int:
+        """Table bytes plus container bytes of every table in the group."""
+        return sum(t.mem_usage() for t in self.tables) + self.obj
+
+
 class Table:
     """A keyspace: binary keys -> values, with expiry and an LRU/LFU field per key.
 
@@ -104,12 +119,12 @@ class Table:
     __slots__ = (
         "_d", "_exp", "_lru", "_vol", "_vol_pos", "_all", "_all_pos", "_rng", "_lfu", "_log_factor",
         "_decay_time", "_mem", "_size", "_scan_index", "_scan_keys", "_version", "_scan_version",
-        "expired", "obj_mem",
+        "expired", "obj_mem", "group", "__weakref__",
     )
 
     native = False
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, group: MemGroup | None = None) -> None:
         self._d: dict[bytes, object] = {}
         self._exp: dict[bytes, int] = {}
         self._lru: dict[bytes, int] = {}
@@ -131,6 +146,8 @@ class Table:
         """Keys deleted by lazy expiry, in order; the caller drains this list."""
         self.obj_mem = 0
         """Bytes of the Python-side values (see ctable.Table.obj_mem)."""
+        self.group = group if group is not None else MemGroup()
+        self.group.tables.append(self)
 
     # -- configuration -------------------------------------------------------------
     def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
@@ -232,7 +249,9 @@ class Table:
             raise ValueError("expire_ms must be >= 0, NO_EXPIRE or KEEP_EXPIRE")
         old = self._d.get(key)
         if old is not None and type(old) is not bytes:
-            self.obj_mem -= getattr(old, "acct", 0)
+            acct = getattr(old, "acct", 0)
+            self.obj_mem -= acct
+            self.group.obj -= acct
         if type(value) is not bytes:
             mem = getattr(value, "mem", 0)
             try:
@@ -240,6 +259,7 @@ class Table:
             except AttributeError:
                 mem = 0
             self.obj_mem += mem
+            self.group.obj += mem
         if old is not None:
             self._mem -= _entry_bytes(key, old, key in self._exp)
             if not self._lfu:
@@ -289,7 +309,9 @@ class Table:
     def _remove(self, key: bytes) -> object:
         value = self._d.pop(key)
         if type(value) is not bytes:
-            self.obj_mem -= getattr(value, "acct", 0)
+            acct = getattr(value, "acct", 0)
+            self.obj_mem -= acct
+            self.group.obj -= acct
         volatile = key in self._exp
         self._mem -= _entry_bytes(key, value, volatile)
         if volatile:
@@ -311,6 +333,7 @@ class Table:
         self._all.clear()
         self._all_pos.clear()
         self._mem = 0
+        self.group.obj -= self.obj_mem
         self.obj_mem = 0
         self._size = MIN_BUCKETS
         self._version += 1

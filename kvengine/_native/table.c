@@ -45,7 +45,12 @@ struct kvt {
     uint64_t rng;
     int lfu, log_factor, decay_time;
     kvt_entry *detached; /* unlinked by the last lookup/delete, until taken */
+    int64_t *shared;     /* optional: a counter shared by tables that sums their usage */
 };
+
+static inline void shared_add(kvt *t, int64_t delta) {
+    if (t->shared) *t->shared += delta;
+}
 
 /* ---- hashing and randomness ------------------------------------------------------ */
 
@@ -184,6 +189,7 @@ void kvt_set_lfu(kvt *t, int enabled, int log_factor, int decay_time) {
 }
 
 void kvt_clear(kvt *t) {
+    int64_t before = (int64_t)kvt_mem_usage(t);
     for (size_t i = 0; i < t->size; i++) {
         kvt_entry *e = t->buckets[i];
         while (e) {
@@ -204,10 +210,12 @@ void kvt_clear(kvt *t) {
     t->vol_count = t->vol_cap = 0;
     t->count = 0;
     t->entry_bytes = 0;
+    shared_add(t, (int64_t)kvt_mem_usage(t) - before);
 }
 
 void kvt_free(kvt *t) {
     if (!t) return;
+    t->shared = NULL; /* the counter may already be gone: a dying table reports nothing */
     kvt_clear(t);
     free(t->detached);
     free(t->buckets);
@@ -218,6 +226,12 @@ size_t kvt_count(const kvt *t) { return t->count; }
 size_t kvt_volatile_count(const kvt *t) { return t->vol_count; }
 size_t kvt_buckets(const kvt *t) { return t->size; }
 size_t kvt_mem_usage(const kvt *t) { return t->entry_bytes + t->size * sizeof(kvt_entry *); }
+
+void kvt_share_mem(kvt *t, int64_t *cell) {
+    shared_add(t, -(int64_t)kvt_mem_usage(t));
+    t->shared = cell;
+    shared_add(t, (int64_t)kvt_mem_usage(t));
+}
 
 static inline size_t bucket_of(const kvt *t, const char *key, size_t klen) {
     return (size_t)(hash_bytes(key, klen, t->seed) & (t->size - 1));
@@ -241,6 +255,7 @@ static void resize(kvt *t, size_t size) {
     }
     free(t->buckets);
     t->buckets = nb;
+    shared_add(t, ((int64_t)size - (int64_t)t->size) * (int64_t)sizeof(kvt_entry *));
     t->size = size;
 }
 
@@ -309,6 +324,7 @@ static inline int64_t entry_expire(const kvt *t, const kvt_entry *e) {
 static void unlink_entry(kvt *t, kvt_entry **link, kvt_entry *e) {
     *link = e->next;
     t->entry_bytes -= entry_bytes(e);
+    shared_add(t, -(int64_t)(entry_bytes(e)));
     if (e->field & FLAG_VOLATILE) vol_remove(t, e);
     t->count--;
     e->next = NULL;
@@ -360,6 +376,7 @@ int kvt_set(kvt *t, const char *key, size_t klen, const char *val, size_t vlen, 
             result = 1;
         }
         t->entry_bytes -= entry_bytes(old);
+        shared_add(t, -(int64_t)(entry_bytes(old)));
         if (old->field & FLAG_VOLATILE) {
             /* Take over the volatile slot. */
             e->vidx = old->vidx;
@@ -384,6 +401,7 @@ int kvt_set(kvt *t, const char *key, size_t klen, const char *val, size_t vlen, 
         vol_remove(t, e);
     }
     t->entry_bytes += entry_bytes(e);
+    shared_add(t, (int64_t)(entry_bytes(e)));
     if (!old && t->count > t->size) resize(t, t->size * 2);
     if (want >= 0 && !(e->field & FLAG_VOLATILE)) return KVT_ENOMEM;
     return result;
@@ -411,6 +429,7 @@ int kvt_set_expire(kvt *t, const char *key, size_t klen, int64_t expire_ms) {
         if (e->field & FLAG_VOLATILE) {
             vol_remove(t, e);
             t->entry_bytes -= VOLATILE_BYTES;
+            shared_add(t, -(int64_t)(VOLATILE_BYTES));
         }
         return 1;
     }
@@ -420,6 +439,7 @@ int kvt_set_expire(kvt *t, const char *key, size_t klen, int64_t expire_ms) {
     }
     if (vol_add(t, e, expire_ms) != 0) return KVT_ENOMEM;
     t->entry_bytes += VOLATILE_BYTES;
+    shared_add(t, (int64_t)(VOLATILE_BYTES));
     return 1;
 }
 

@@ -46,6 +46,8 @@ size_t kvt_count(const kvt *t);
 size_t kvt_volatile_count(const kvt *t);
 size_t kvt_mem_usage(const kvt *t);
 size_t kvt_buckets(const kvt *t);
+/* Add this table's byte usage, now and on every change, to *cell (NULL: stop). */
+void kvt_share_mem(kvt *t, int64_t *cell);
 
 /* Find `key`, expiring it if its time has passed (then it is unlinked and parked:
  * kvt_take_detached hands it to the caller, who reads it and kvt_entry_free's it),
