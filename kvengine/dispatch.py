@@ -80,6 +80,9 @@ def execute(c: Client, cmd: Command, argv: Argv, gate: bool = True) -> Reply:
     `gate` False skips the OOM gate (commands inside EXEC: Redis checks the
     transaction as a whole, see kvengine.multi)."""
     srv = c.server
+    if srv.write_denied is not None and (cmd.flags & WRITE or cmd.name == "ping"):
+        # Persistence is failing (MISCONF): Redis refuses writes, and PING, until it recovers.
+        raise e.error_from_line(srv.write_denied)
     if gate and srv.maxmemory and cmd.flags & DENYOOM:
         srv.free_memory_or_oom()
     dirty = srv.dirty
@@ -89,11 +92,13 @@ def execute(c: Client, cmd: Command, argv: Argv, gate: bool = True) -> Reply:
     if srv.dirty == dirty:
         return reply
     if not cmd.flags & WRITE:
-        # EXEC (no-queue) and EVAL/FCALL (may-replicate) change data only through the
-        # commands they run, which propagated themselves.  Any other command the table
+        # EXEC (no-queue) and EVAL/FCALL (which set c.prop = []) change data only through
+        # the commands they run, which propagated themselves.  Any other command the table
         # does not call a write must never change data: the table drives MULTI,
         # scripts' no-writes mode and the OOM gate, so a wrong flag is a bug.
-        assert cmd.flags & (NO_QUEUE | MAY_REPLICATE), f"{cmd.name} changed data without the write flag"
+        assert cmd.flags & (NO_QUEUE | MAY_REPLICATE) or c.prop == [], (
+            f"{cmd.name} changed data without the write flag"
+        )
         return reply
     if srv.feeding:
         # SELECT is not a write, so c.db is still the database the command ran in.

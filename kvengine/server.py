@@ -16,6 +16,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kvengine._native import MemGroup
 from kvengine.clock import Clock, system_clock
 from kvengine.commands import Argv
 from kvengine.db import Database
@@ -58,13 +59,20 @@ class Server:
         self.lock = threading.RLock()
         self.clock: Clock = clock or system_clock
         self.now: int = self.clock()
-        self.dbs = [Database(self, i, None if seed is None else seed + i) for i in range(databases)]
+        self.mem = MemGroup()  # every database's bytes, read in O(1) by used_memory()
+        self.dbs = [
+            Database(self, i, None if seed is None else seed + i, self.mem) for i in range(databases)
+        ]
         self.dirty = 0
         self.stats = Stats()
         self.loading = False
         # Persistence feed: commands that changed data, as (db index, argv), in order.
         self.feeding = False
         self.pending_ops: list[tuple[int, Argv]] = []
+        # The persistence backend (kvengine.persistence), None for an in-memory engine,
+        # and the MISCONF line it sets while writes must be refused (failed save/log).
+        self.persistence: Any = None
+        self.write_denied: str | None = None
         # Blocking commands (kvengine.blocking): (db, key) -> waiters in arrival
         # order, and the keys a write just made ready for them.
         self.blocked: dict[tuple[int, bytes], Any] = {}
@@ -81,6 +89,8 @@ class Server:
         self.lfu_decay_time = 1
         self.evict_pool = EvictionPool()
         self.evict_next_db = 0
+        self.evict_dbs: list[Database] = []  # databases with keys to sample (evict._pick)
+        self.evict_picks = 0
         self.evict_pending = False
         self.evict_callbacks: list[EvictCallback] = []
         self.used_memory_peak = 0
@@ -136,10 +146,7 @@ class Server:
     def used_memory(self) -> int:
         """Bytes accounted for every database's keys and values (tables exactly,
         containers by their size model); also moves the peak."""
-        used = 0
-        for db in self.dbs:
-            table = db.table
-            used += table.mem_usage() + table.obj_mem
+        used = self.mem.total()
         if used > self.used_memory_peak:
             self.used_memory_peak = used
         return used
@@ -148,6 +155,7 @@ class Server:
         """Make every table's per-key field LRU or LFU to match maxmemory-policy."""
         self.lfu = self.maxmemory_policy.endswith("-lfu")
         self.evict_pool = EvictionPool()
+        self.evict_dbs = []
         for db in self.dbs:
             db.table.set_lfu(self.lfu, self.lfu_log_factor, self.lfu_decay_time)
 
@@ -184,8 +192,20 @@ class Server:
             self.flush_feed()
 
     def flush_feed(self) -> None:
-        """Hand queued operations to the persistence backend (set by kvengine.persistence)."""
-        self.pending_ops.clear()
+        """Hand queued operations to the persistence backend (kvengine.persistence).
+
+        The backend copies what it keeps; ``after_call`` is where ``appendfsync
+        always`` makes the write durable before the command's reply leaves.
+        """
+        ops = self.pending_ops
+        backend = self.persistence
+        if backend is not None and self.feeding:
+            if ops:
+                backend.feed(ops)
+                ops.clear()
+            backend.after_call(self)
+        else:
+            ops.clear()
 
     def close(self) -> None:
         """Stop background work and fail blocked calls; commands are refused afterwards."""

@@ -128,6 +128,8 @@ class StringCommands(ApiBase):
                 if srv.closed:
                     raise e.ConnectionError("the engine is closed")
                 srv.now = srv.clock()
+                if srv.write_denied is not None:
+                    raise e.error_from_line(srv.write_denied)
                 if srv.maxmemory:
                     srv.free_memory_or_oom()
                 _SET.calls += 1
