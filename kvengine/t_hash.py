@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 # Redis 7.0's defaults: hash-max-listpack-entries / hash-max-listpack-value.
 HASH_MAX_LISTPACK_ENTRIES = 128
 HASH_MAX_LISTPACK_VALUE = 64
-# Size model (bytes): a fixed header, and per field two bytes objects plus a dict slot.
-HASH_BASE_BYTES = 64
-HASH_ENTRY_BYTES = 96
+# Size model (bytes), calibrated against CPython 3.11's RSS growth (see DESIGN.md and
+# benchmarks/bench_memory_types.py): the Hash object and its dict, and per field two
+# bytes objects plus a dict slot; the field and value lengths are added.
+HASH_BASE_BYTES = 200
+HASH_ENTRY_BYTES = 65
 
 
 @register_type

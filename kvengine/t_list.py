@@ -27,8 +27,10 @@ from kvengine.util import LLONG_MAX, get_int, parse_float
 if TYPE_CHECKING:
     from kvengine.client import Client
 
-LIST_BASE_BYTES = 64
-LIST_ENTRY_BYTES = 48
+# Size model (bytes), calibrated against CPython's RSS growth: the List object and its
+# deque (whose first block alone is ~520 B), and per item a bytes object and a slot.
+LIST_BASE_BYTES = 850
+LIST_ENTRY_BYTES = 42
 
 
 @register_type

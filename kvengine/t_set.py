@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 # Redis 7.0: sets of integers stay intsets up to set-max-intset-entries; 7.0 has no
 # set listpack (7.2 added one), so anything else is a hashtable.
 SET_MAX_INTSET_ENTRIES = 512
-SET_BASE_BYTES = 64
-SET_ENTRY_BYTES = 64
+# Size model (bytes), calibrated against CPython's RSS growth: the Set object and its
+# set table, and per member a bytes object and a table slot (+ its length).
+SET_BASE_BYTES = 500
+SET_ENTRY_BYTES = 73
 
 
 @register_type
