@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
+from kvengine._native.pytable import POOL_SIZE as EVPOOL_SIZE
+from kvengine._native.pytable import pool_insert
 
 if TYPE_CHECKING:
     from kvengine.server import Server
@@ -27,7 +29,6 @@ POLICIES = (
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
 )
-EVPOOL_SIZE = 16
 MAX_SAMPLES = 64  # the C sampler's buffer; Redis accepts more but gains nothing
 _MODE = {"lru": 0, "lfu": 1, "ttl": 2}
 OOM_TEXT = "OOM command not allowed when used memory > 'maxmemory'."
@@ -46,42 +47,23 @@ def time_limit_us(tenacity: int) -> int:
 
 
 class EvictionPool:
-    """Redis's eviction pool: 16 slots of (score, db, key) ascending by score, filled
-    from the left and emptied from the right, with Redis's insertion rule (a new
-    candidate goes before entries of equal score; when the pool is full the lowest
-    entry is dropped, or the candidate if it is the lowest)."""
+    """Redis's eviction pool over several databases: 16 slots of (score, (db, key)),
+    with the same insertion rule as each table's own pool (pytable.pool_insert)."""
 
     __slots__ = ("slots",)
 
     def __init__(self) -> None:
-        self.slots: list[tuple[int, int, bytes] | None] = [None] * EVPOOL_SIZE
+        self.slots: list[tuple[int, Any] | None] = [None] * EVPOOL_SIZE
 
     @property
     def entries(self) -> list[tuple[int, int, bytes]]:
-        """The occupied slots, left to right."""
-        return [entry for entry in self.slots if entry is not None]
+        """The occupied slots, left to right, as (score, db, key)."""
+        return [(e[0], e[1][0], e[1][1]) for e in self.slots if e is not None]
 
     def populate(self, candidates: list[tuple[int, bytes]], db_id: int) -> None:
         """Merge sampled candidates (Redis's evictionPoolPopulate)."""
-        pool = self.slots
-        last = EVPOOL_SIZE - 1
         for score, key in candidates:
-            first = pool[0]
-            if first is not None and pool[last] is not None and score <= first[0]:
-                continue  # full, and no better than the worst entry (the common case)
-            k = 0
-            while k < EVPOOL_SIZE and pool[k] is not None and pool[k][0] < score:  # type: ignore[index]
-                k += 1
-            if k == 0 and pool[last] is not None:
-                continue  # the pool is full and this is the worst candidate
-            if k < EVPOOL_SIZE and pool[k] is None:
-                pass  # an empty slot: take it
-            elif pool[last] is None:
-                pool[k + 1:] = pool[k:last]  # room on the right: shift right
-            else:
-                k -= 1  # full: drop the leftmost (lowest) entry
-                pool[:k] = pool[1:k + 1]
-            pool[k] = (score, db_id, key)
+            pool_insert(self.slots, score, (db_id, key))
 
     def pop_best(self) -> tuple[int, bytes] | None:
         """The highest-scored (db, key), removed from the pool (the slot is emptied)."""
@@ -90,12 +72,13 @@ class EvictionPool:
             entry = pool[k]
             if entry is not None:
                 pool[k] = None
-                return entry[1], entry[2]
+                return entry[1]  # type: ignore[no-any-return]
         return None
 
 
-def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
-    """The next key to evict under `policy`, or None when no key qualifies."""
+def _pick(srv: Server, policy: str) -> tuple[int, bytes, bool] | None:
+    """The next key to evict under `policy` as (db, key, already deleted), or None
+    when no key qualifies."""
     volatile = policy.startswith("volatile-")
     kind = policy.split("-", 1)[1]
     now = srv.now
@@ -111,7 +94,7 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
             else:
                 key = table.random_key()
             if key is not None:
-                return db.id, key
+                return db.id, key, False
         return None
     pool = srv.evict_pool
     mode = _MODE[kind]
@@ -127,6 +110,15 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
             ]
             if not dbs:
                 return None
+        if len(dbs) == 1:
+            # One database (the usual case): sampling, the pool and the delete all
+            # happen in one call into the table.
+            db = dbs[0]
+            key = db.table.evict_one(samples, volatile, mode, now)
+            if key is not None:
+                return db.id, key, True
+            srv.evict_dbs = []
+            continue
         found = False
         for db in dbs:
             candidates = db.table.evict_sample(samples, volatile, mode, now)
@@ -145,18 +137,16 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes] | None:
             # A ghost (deleted, or lost its TTL under a volatile policy) is skipped.
             if volatile:
                 if table.get_expire(key) >= 0:
-                    return best
+                    return db_id, key, False
             elif table.get_field(key) is not None:
-                return best
+                return db_id, key, False
 
 
-def evict_key(srv: Server, db_id: int, key: bytes, policy: str) -> int:
-    """Delete one key as an eviction: stats, WATCH, propagation as DEL, callbacks.
-    Returns the bytes freed."""
-    group = srv.mem
-    before = group.total()
-    srv.dbs[db_id].table.delete(key)
-    freed = before - group.total()
+def evict_key(srv: Server, db_id: int, key: bytes, policy: str, deleted: bool = False) -> None:
+    """Delete one key as an eviction (unless the table already did): stats, WATCH,
+    propagation as DEL, callbacks."""
+    if not deleted:
+        srv.dbs[db_id].table.delete(key)
     srv.stats.evicted_keys += 1
     srv.dirty += 1
     if srv.watched:
@@ -165,7 +155,6 @@ def evict_key(srv: Server, db_id: int, key: bytes, policy: str) -> int:
         srv.propagate(db_id, [b"DEL", key])
     for callback in srv.evict_callbacks:
         callback(key, db_id, policy)
-    return freed
 
 
 def perform_evictions(srv: Server) -> bool:
@@ -180,6 +169,28 @@ def perform_evictions(srv: Server) -> bool:
     policy = srv.maxmemory_policy
     if policy == "noeviction":
         return False
+    mem = srv.mem
+    if used - limit < 4096 and not srv.evict_callbacks and not srv.watched and not srv.feeding:
+        # The steady state of a full cache: one or two keys to go, nobody to tell.
+        # The table evicts on its own; only the counters are kept here.
+        dbs = srv.evict_dbs
+        if len(dbs) == 1 and policy[-4:] in ("-lru", "-lfu", "-ttl") and srv.evict_picks % 64:
+            volatile = policy[0] == "v"
+            mode = _MODE[policy[-3:]]
+            table = dbs[0].table
+            samples = min(srv.maxmemory_samples, MAX_SAMPLES)
+            now = srv.now
+            stats = srv.stats
+            while used > limit:
+                srv.evict_picks += 1
+                if table.evict_one(samples, volatile, mode, now) is None:
+                    break
+                stats.evicted_keys += 1
+                srv.dirty += 1
+                used = mem.total()
+            if used <= limit:
+                srv.evict_pending = False
+                return True
     deadline = time.perf_counter() + time_limit_us(srv.maxmemory_eviction_tenacity) / 1e6
     keys = 0
     while used > limit:
@@ -187,7 +198,8 @@ def perform_evictions(srv: Server) -> bool:
         if victim is None:
             srv.evict_pending = False
             return False
-        used -= evict_key(srv, victim[0], victim[1], policy)
+        evict_key(srv, *victim[:2], policy, victim[2])
+        used = mem.total()
         keys += 1
         if keys % 16 == 0 and time.perf_counter() > deadline and used > limit:
             srv.evict_pending = True  # the cron goes on (Redis's eviction time proc)

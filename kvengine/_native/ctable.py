@@ -21,6 +21,7 @@ _MAX_LEN = 512 * 1024 * 1024
 
 _OBJECT_BASE = lib.KVT_OBJECT_BASE
 _EXPIRED = lib.KVT_EXPIRED
+_MISS = lib.KVT_MISS
 _unpack = ffi.unpack
 _lookup = lib.kvt_lookup
 _set = lib.kvt_set
@@ -247,6 +248,26 @@ class Table:
         scores = ffi.new("uint64_t[]", n)
         got = lib.kvt_evict_sample(self._t, n, int(volatile_only), mode, now_ms, out, scores)
         return [(scores[i], _unpack(out[i].data, out[i].klen)) for i in range(got)]
+
+    def evict_one(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> bytes | None:
+        """Evict one key chosen through the table's pool (see pytable.Table.evict_one)."""
+        if n < 1 or mode not in (0, 1, 2):
+            raise ValueError("n must be >= 1 and mode 0, 1 or 2")
+        r = lib.kvt_evict(self._t, n, int(volatile_only), mode, now_ms, self._val)
+        if r == _MISS:
+            return None
+        if r < 0 and r > _OBJECT_BASE:
+            self._raise(r)
+        e = lib.kvt_take_detached(self._t)
+        key = _unpack(e.data, e.klen)
+        if r <= _OBJECT_BASE:
+            self._release(_OBJECT_BASE - r)
+        lib.kvt_entry_free(e)
+        return key  # type: ignore[no-any-return]
+
+    def pool_reset(self) -> None:
+        """Forget the eviction pool (the policy's scores changed meaning)."""
+        lib.kvt_pool_reset(self._t)
 
     def random_key(self) -> bytes | None:
         """A random key (expired or not), or None when empty."""

@@ -94,6 +94,32 @@ def _swap_remove(items: list[bytes], pos: dict[bytes, int], key: bytes) -> None:
         pos[last] = i
 
 
+POOL_SIZE = 16  # Redis's EVPOOL_SIZE
+
+
+def pool_insert(pool: list[tuple[int, bytes] | None], score: int, key: bytes) -> None:
+    """Redis's evictionPoolPopulate insertion rule on a list of POOL_SIZE slots
+    (ascending score, None = empty): a candidate goes before equal scores; a full pool
+    drops its lowest entry, or the candidate when that is the lowest."""
+    last = POOL_SIZE - 1
+    first = pool[0]
+    if first is not None and pool[last] is not None and score <= first[0]:
+        return
+    k = 0
+    while k < POOL_SIZE and pool[k] is not None and pool[k][0] < score:  # type: ignore[index]
+        k += 1
+    if k == 0 and pool[last] is not None:
+        return
+    if k < POOL_SIZE and pool[k] is None:
+        pass
+    elif pool[last] is None:
+        pool[k + 1:] = pool[k:last]
+    else:
+        k -= 1
+        pool[:k] = pool[1:k + 1]
+    pool[k] = (score, key)
+
+
 class MemGroup:
     """Bytes used by a set of tables, as ctable.MemGroup; the twin sums its tables
     (O(tables)) where the C tables share a counter."""
@@ -119,7 +145,7 @@ class Table:
     __slots__ = (
         "_d", "_exp", "_lru", "_vol", "_vol_pos", "_all", "_all_pos", "_rng", "_lfu", "_log_factor",
         "_decay_time", "_mem", "_size", "_scan_index", "_scan_keys", "_version", "_scan_version",
-        "expired", "obj_mem", "group", "__weakref__",
+        "expired", "obj_mem", "group", "_pool", "__weakref__",
     )
 
     native = False
@@ -148,6 +174,7 @@ class Table:
         """Bytes of the Python-side values (see ctable.Table.obj_mem)."""
         self.group = group if group is not None else MemGroup()
         self.group.tables.append(self)
+        self._pool: list[tuple[int, bytes] | None] = [None] * POOL_SIZE
 
     # -- configuration -------------------------------------------------------------
     def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
@@ -356,6 +383,33 @@ class Table:
                 score = (1 << 64) - 1 - max(self._exp.get(key, 0), 0)
             out.append((score, key))
         return out
+
+    def evict_one(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> bytes | None:
+        """Evict one key: sample `n` (<= 64) scored candidates into this table's 16-slot
+        pool with Redis's insertion rule, delete the best one that still exists (and
+        still has a TTL when `volatile_only`), return its key; None if none can go."""
+        if n < 1 or mode not in (0, 1, 2):
+            raise ValueError("n must be >= 1 and mode 0, 1 or 2")
+        pool = self._pool
+        for _ in range(64):
+            if not (self._vol if volatile_only else self._d):
+                return None
+            for score, key in self.evict_sample(min(n, 64), volatile_only, mode, now_ms):
+                pool_insert(pool, score, key)
+            for k in range(POOL_SIZE - 1, -1, -1):
+                entry = pool[k]
+                if entry is None:
+                    continue
+                pool[k] = None
+                key = entry[1]
+                if key in self._d and (not volatile_only or key in self._exp):
+                    self._remove(key)
+                    return key
+        return None
+
+    def pool_reset(self) -> None:
+        """Forget the eviction pool (the policy's scores changed meaning)."""
+        self._pool[:] = [None] * POOL_SIZE
 
     def random_key(self) -> bytes | None:
         """A random key (expired or not), or None when empty."""

@@ -34,6 +34,15 @@ typedef struct {
     int64_t expire;
 } vol_slot;
 
+/* One eviction pool slot (Redis's evictionPoolEntry): a copy of the key, since the
+ * entry it names may be deleted before the pool gets to it. */
+#define EVPOOL_SIZE 16
+typedef struct {
+    uint64_t score;
+    size_t klen;
+    char *key;
+} pool_slot;
+
 struct kvt {
     kvt_entry **buckets;
     size_t size;      /* power of two */
@@ -46,6 +55,7 @@ struct kvt {
     int lfu, log_factor, decay_time;
     kvt_entry *detached; /* unlinked by the last lookup/delete, until taken */
     int64_t *shared;     /* optional: a counter shared by tables that sums their usage */
+    pool_slot pool[EVPOOL_SIZE]; /* eviction candidates, ascending score; key NULL = empty */
 };
 
 static inline void shared_add(kvt *t, int64_t delta) {
@@ -215,6 +225,7 @@ void kvt_clear(kvt *t) {
 
 void kvt_free(kvt *t) {
     if (!t) return;
+    kvt_pool_reset(t);
     t->shared = NULL; /* the counter may already be gone: a dying table reports nothing */
     kvt_clear(t);
     free(t->detached);
@@ -497,6 +508,63 @@ size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t n
         }
     }
     return got;
+}
+
+void kvt_pool_reset(kvt *t) {
+    for (int k = 0; k < EVPOOL_SIZE; k++) {
+        free(t->pool[k].key);
+        t->pool[k].key = NULL;
+    }
+}
+
+/* Redis's evictionPoolPopulate insertion rule, slot for slot. */
+static void pool_insert(kvt *t, uint64_t score, const char *key, size_t klen) {
+    pool_slot *pool = t->pool;
+    int k = 0, last = EVPOOL_SIZE - 1;
+    while (k < EVPOOL_SIZE && pool[k].key && pool[k].score < score) k++;
+    if (k == 0 && pool[last].key) return; /* full, and worse than everything pooled */
+    char *copy = malloc(klen ? klen : 1);
+    if (!copy) return;
+    memcpy(copy, key, klen);
+    if (k < EVPOOL_SIZE && !pool[k].key) {
+        /* an empty slot: take it */
+    } else if (!pool[last].key) {
+        memmove(pool + k + 1, pool + k, sizeof(pool[0]) * (size_t)(last - k));
+    } else {
+        k--;
+        free(pool[0].key);
+        memmove(pool, pool + 1, sizeof(pool[0]) * (size_t)k);
+    }
+    pool[k].score = score;
+    pool[k].klen = klen;
+    pool[k].key = copy;
+}
+
+int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms, const char **out_val) {
+    kvt_entry *cand[64];
+    uint64_t scores[64];
+    if (mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL || !n) return KVT_EINVAL;
+    if (n > 64) n = 64;
+    for (int round = 0; round < 64; round++) {
+        if (!(volatile_only ? t->vol_count : t->count)) return KVT_MISS;
+        size_t got = kvt_evict_sample(t, n, volatile_only, mode, now_ms, cand, scores);
+        for (size_t i = 0; i < got; i++) pool_insert(t, scores[i], cand[i]->data, cand[i]->klen);
+        for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
+            char *key = t->pool[k].key;
+            if (!key) continue;
+            size_t klen = t->pool[k].klen;
+            t->pool[k].key = NULL;
+            kvt_entry **link;
+            kvt_entry *e = find(t, key, klen, &link);
+            free(key);
+            if (!e || (volatile_only && !(e->field & FLAG_VOLATILE))) continue; /* a ghost */
+            unlink_entry(t, link, e);
+            maybe_shrink(t);
+            park(t, e);
+            return report(e, out_val);
+        }
+    }
+    return KVT_MISS;
 }
 
 kvt_entry *kvt_random(kvt *t) {

@@ -87,6 +87,14 @@ size_t kvt_sample(kvt *t, size_t n, int volatile_only, kvt_entry **out);
 #define KVT_EVICT_TTL 2
 size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
                         kvt_entry **out, uint64_t *scores);
+/* Evict one key: sample n (<= 64) candidates into the table's 16-slot pool (Redis's
+ * insertion rule), remove the best one that still exists (and still has a TTL when
+ * volatile_only), and park it like kvt_delete: the return value is kvt_delete's (value
+ * length, or KVT_OBJECT_BASE - handle) and the key is in the detached entry; KVT_MISS
+ * when nothing can be evicted. */
+int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms, const char **out_val);
+/* Forget the pool (when the policy's scores change meaning). */
+void kvt_pool_reset(kvt *t);
 kvt_entry *kvt_random(kvt *t);
 
 /* Active expiry step: sample up to n volatile keys, unlink the expired ones into
