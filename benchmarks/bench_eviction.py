@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, __import__("os").path.dirname(__import__("os").path.dirname(__file__)))
 
-from kvengine import Engine  # noqa: E402
+from kvengine import Engine
 
 VALUE = b"v" * 32
 
