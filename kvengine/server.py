@@ -157,6 +157,7 @@ class Server:
         self.evict_pool = EvictionPool()
         self.evict_dbs = []
         for db in self.dbs:
+            db.table.pool_reset()
             db.table.set_lfu(self.lfu, self.lfu_log_factor, self.lfu_decay_time)
 
     # -- background work -------------------------------------------------------------
