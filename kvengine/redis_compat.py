@@ -1,0 +1,1067 @@
+"""redis-py drop-in: a real ``redis.Redis`` whose connections run in-process.
+
+``Redis(engine=e)`` *is* a ``redis.Redis`` (a subclass), built on a ``redis.ConnectionPool``
+whose ``connection_class`` is :class:`Connection` here.  That connection class is the one
+seam: redis-py's client, ``Pipeline``, ``transaction()``, ``Lock``, ``Script`` and its
+response callbacks all talk to a connection through ``send_command`` /
+``send_packed_command`` / ``read_response`` (plus ``pack_command(s)``, ``connect``,
+``disconnect``, ``can_read``), and this class answers those calls without a socket and
+without RESP: ``pack_command`` keeps the encoded argv (redis-py's own ``Encoder`` encodes
+it, so bad arguments raise the same ``DataError``), ``send_command`` runs it at once
+through the engine's single execution path (``Client._call``), as a server executes a
+command when it arrives, and ``read_response`` hands back the reply in the shape
+redis-py's parser would have produced from the wire:
+
+* status and bulk strings as ``bytes``, or ``str`` with ``decode_responses`` (redis-py's
+  ``disable_decoding`` is honoured, so ``DUMP`` stays bytes);
+* error replies built by redis-py's own ``parse_error`` from Redis's error line, so the
+  class (``ResponseError``, ``WatchError`` via EXEC's nil, ``NoScriptError``,
+  ``ExecAbortError``, ``BusyLoadingError``, ...) and text are what a real server gives;
+* with ``protocol=3`` the RESP3 types of Redis 7.0 (maps as dicts, doubles as floats,
+  score pairs as nested lists, sets as redis-py's parser returns them).
+
+Each connection owns a kvengine client view, so MULTI state, WATCHed keys and the selected
+db are per connection, exactly as with sockets; closing a connection discards its MULTI
+and forgets its WATCHes, as Redis does when a client goes away.
+
+Only public, long-stable seams of redis-py are used (``ConnectionPool(connection_class=...)``
+and the connection's method contract), which have the same shape across redis-py 5.x to
+8.x; ``tests/compat/run_matrix.sh`` runs the compatibility suite on each major version.
+
+``AsyncRedis`` does the same over ``redis.asyncio.Redis``: fast commands answer inline
+(no thread hop), blocking commands (BLPOP, BLMOVE, XREAD BLOCK...) run in a thread while
+the event loop goes on, and cancelling one unblocks it in the engine (Redis's
+``CLIENT UNBLOCK``) so nothing is popped for a caller that is gone and the client stays
+usable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+try:
+    import redis
+    import redis.asyncio
+    import redis.asyncio.connection as _aconn
+    import redis.connection as _conn
+except ImportError as _exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "kvengine.redis_compat needs redis-py: pip install 'kvengine[redis]'"
+    ) from _exc
+
+from kvengine import exceptions as e
+from kvengine.client import Client
+from kvengine.commands import BLOCKING, TABLE
+from kvengine.engine import Engine
+
+__all__ = [
+    "AsyncConnection",
+    "AsyncConnectionPool",
+    "AsyncRedis",
+    "Connection",
+    "ConnectionPool",
+    "Redis",
+    "StrictRedis",
+    "from_url",
+    "patch_redis",
+]
+
+Argv = list[bytes]
+
+# Keyword arguments a pool keeps for its connections.  Everything else a caller of
+# redis.Redis(...) may pass (host, port, socket options, ssl, retry...) is about sockets
+# and is accepted and ignored, so code written for a real server runs unchanged.
+_POOL_KWARGS = frozenset({
+    "db", "decode_responses", "encoding", "encoding_errors", "protocol", "client_name",
+    "legacy_responses", "health_check_interval",
+})
+
+
+def _accepted_params(*classes: type) -> frozenset[str]:
+    """Keyword names the __init__ of `classes` (and their bases) accept."""
+    names: set[str] = set()
+    for cls in classes:
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            try:
+                params = inspect.signature(init).parameters.values()
+            except (TypeError, ValueError):  # pragma: no cover
+                continue
+            names.update(p.name for p in params
+                         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self")
+    return frozenset(names)
+
+
+_SYNC_PARAMS = _accepted_params(_conn.Connection)
+_ASYNC_PARAMS = _accepted_params(_aconn.Connection)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "on")
+    return bool(value)
+
+
+def _pool_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The subset of redis.Redis(...) keywords that matter in-process, normalised."""
+    out = {k: v for k, v in kwargs.items() if k in _POOL_KWARGS and v is not None}
+    out["db"] = int(out.get("db", 0) or 0)
+    out["decode_responses"] = _truthy(out.get("decode_responses", False))
+    proto = out.get("protocol")
+    out["protocol"] = 2 if proto in (None, "", "2") else int(proto)
+    if out["protocol"] not in (2, 3):
+        raise redis.ConnectionError("protocol must be either 2 or 3")
+    return out
+
+
+# -- RESP3 shapes -----------------------------------------------------------------------
+#
+# kvengine's handlers answer in RESP2 shapes.  With protocol=3 a real Redis 7.0 sends
+# some replies as other RESP3 types; these converters turn the RESP2 shape into what
+# redis-py's RESP3 parser builds from those types.  Only commands whose RESP3 reply
+# differs are listed (checked against redis-server 7.0 by the compatibility suite).
+
+
+def _probe_sets_as_python_sets() -> bool:
+    """redis-py 5.0 parses a RESP3 set into a Python ``set``; later versions keep a list.
+    Ask the installed parser which (falls back to list if the probe cannot run)."""
+    try:
+        from redis._parsers import _RESP3Parser
+
+        class _Buffer:
+            lines = [b"~1", b":1"]
+
+            def readline(self, *args: Any, **kwargs: Any) -> bytes:
+                return self.lines.pop(0)
+
+            def read(self, *args: Any, **kwargs: Any) -> bytes:  # pragma: no cover
+                raise EOFError
+
+        parser = _RESP3Parser(socket_read_size=65536)
+        parser._buffer = _Buffer()
+        return isinstance(parser._read_response(), set)
+    except Exception:  # pragma: no cover - a parser whose internals moved
+        return False
+
+
+_SETS_AS_SETS: bool | None = None
+
+
+class _Resp3Set(list):  # type: ignore[type-arg]
+    """Marks a RESP3 set until decoding, which turns it into what the parser gives."""
+
+    __slots__ = ()
+
+
+def _double(v: Any) -> Any:
+    return None if v is None else float(v)
+
+
+def _pairs(reply: Any, second: Callable[[Any], Any] = _double) -> Any:
+    if not isinstance(reply, list):
+        return reply
+    it = iter(reply)
+    return [[a, second(b)] for a, b in zip(it, it)]
+
+
+def _map(reply: Any) -> Any:
+    if not isinstance(reply, list):
+        return reply
+    it = iter(reply)
+    return dict(zip(it, it))
+
+
+def _has(argv: Argv, word: bytes) -> bool:
+    return any(a.upper() == word for a in argv[2:])
+
+
+def _withscores(argv: Argv, reply: Any) -> Any:
+    return _pairs(reply) if _has(argv, b"WITHSCORES") else reply
+
+
+def _zpop(argv: Argv, reply: Any) -> Any:
+    if not reply:
+        return reply
+    if len(argv) > 2:  # with COUNT: a list of pairs
+        return _pairs(reply)
+    return [reply[0], _double(reply[1])]
+
+
+def _zmpop(argv: Argv, reply: Any) -> Any:
+    if not reply:
+        return reply
+    # RESP2 already nests the pairs ([key, [[member, score], ...]]): only the scores change
+    return [reply[0], [[m, _double(sc)] for m, sc in reply[1]]]
+
+
+def _bzpop(argv: Argv, reply: Any) -> Any:
+    if not reply:
+        return reply
+    return [reply[0], reply[1], _double(reply[2])]
+
+
+def _lcs(argv: Argv, reply: Any) -> Any:
+    if not _has(argv, b"IDX") or not isinstance(reply, list):
+        return reply
+    return _map(reply)
+
+
+def _xread(argv: Argv, reply: Any) -> Any:
+    if not isinstance(reply, list):
+        return reply
+    return {stream: entries for stream, entries in reply}
+
+
+def _geo_coords(argv: Argv, reply: Any) -> Any:
+    def point(p: Any) -> Any:
+        return None if p is None else [float(p[0]), float(p[1])]
+
+    return [point(p) for p in reply] if isinstance(reply, list) else reply
+
+
+def _geo_search(argv: Argv, reply: Any) -> Any:
+    if not _has(argv, b"WITHCOORD") or not isinstance(reply, list):
+        return reply
+    out = []
+    for item in reply:
+        if isinstance(item, list) and item and isinstance(item[-1], list):
+            item = [*item[:-1], [float(item[-1][0]), float(item[-1][1])]]
+        out.append(item)
+    return out
+
+
+def _xinfo(argv: Argv, reply: Any) -> Any:
+    sub = argv[1].lower() if len(argv) > 1 else b""
+    if sub == b"stream":
+        return _map(reply)
+    if sub in (b"groups", b"consumers") and isinstance(reply, list):
+        return [_map(r) for r in reply]
+    return reply
+
+
+_RESP3: dict[bytes, Callable[[Argv, Any], Any]] = {
+    b"hgetall": lambda a, r: _map(r),
+    b"config": lambda a, r: _map(r) if len(a) > 1 and a[1].lower() == b"get" else r,
+    b"smembers": lambda a, r: _Resp3Set(r),
+    b"sinter": lambda a, r: _Resp3Set(r),
+    b"sunion": lambda a, r: _Resp3Set(r),
+    b"sdiff": lambda a, r: _Resp3Set(r),
+    b"spop": lambda a, r: _Resp3Set(r) if len(a) > 2 else r,
+    b"hrandfield": lambda a, r: _pairs(r, lambda v: v) if _has(a, b"WITHVALUES") else r,
+    b"zscore": lambda a, r: _double(r),
+    b"zincrby": lambda a, r: _double(r),
+    b"zadd": lambda a, r: _double(r) if _has(a, b"INCR") else r,
+    b"zmscore": lambda a, r: [_double(x) for x in r] if isinstance(r, list) else r,
+    b"zrange": _withscores,
+    b"zrangebyscore": _withscores,
+    b"zrevrange": _withscores,
+    b"zrevrangebyscore": _withscores,
+    b"zunion": _withscores,
+    b"zinter": _withscores,
+    b"zdiff": _withscores,
+    b"zrandmember": _withscores,
+    b"zpopmin": _zpop,
+    b"zpopmax": _zpop,
+    b"bzpopmin": _bzpop,
+    b"bzpopmax": _bzpop,
+    b"zmpop": _zmpop,
+    b"bzmpop": _zmpop,
+    b"lcs": _lcs,
+    b"xread": _xread,
+    b"xreadgroup": _xread,
+    b"xinfo": _xinfo,
+    b"geopos": _geo_coords,
+    b"geosearch": _geo_search,
+    b"georadius": _geo_search,
+    b"georadius_ro": _geo_search,
+    b"georadiusbymember": _geo_search,
+    b"georadiusbymember_ro": _geo_search,
+    b"memory": lambda a, r: _map(r) if len(a) > 1 and a[1].lower() == b"stats" else r,
+}
+
+
+# -- the per-connection session ----------------------------------------------------------
+
+
+class _Session:
+    """One connection's server side: a kvengine client view, the replies not yet read,
+    and the MULTI queue's argvs (RESP3 needs them to shape EXEC's replies)."""
+
+    __slots__ = ("view", "pending", "protocol", "queued", "closed", "was_queued")
+
+    def __init__(self, engine: Client, db: int, protocol: int, client_name: Any) -> None:
+        view = engine.client(db=db, decode_responses=False)
+        if client_name:
+            view.name = client_name.encode() if isinstance(client_name, str) else bytes(client_name)
+        self.view = view
+        # (argv, reply, deferred): replies wait here until read_response, in order
+        self.pending: deque[tuple[Argv, Any, bool]] = deque()
+        self.protocol = protocol
+        self.queued: list[Argv] | None = None
+        self.closed = False
+        # ids of the argvs answered QUEUED (inside MULTI): their reply is not reshaped
+        self.was_queued: set[int] = set()
+
+    def run(self, argv: Argv) -> Any:
+        """Execute `argv` now; the reply, or the exception as a value."""
+        try:
+            reply = self.view._call(argv)
+        except Exception as exc:  # every error travels to read_response, like a reply
+            reply = exc
+        if self.protocol == 3:
+            self.track_multi(argv, reply)
+        return reply
+
+    def track_multi(self, argv: Argv, reply: Any) -> None:
+        name = argv[0].lower() if argv else b""
+        if name == b"multi":
+            if not isinstance(reply, Exception):
+                self.queued = []
+        elif name in (b"exec", b"discard"):
+            pass  # shaped (and reset) when read
+        elif self.queued is not None and reply == b"QUEUED" and self.view.multi is not None:
+            self.queued.append(argv)
+            self.was_queued.add(id(argv))
+
+    def close(self) -> None:
+        """Forget MULTI and WATCH state, as Redis does when a client disconnects."""
+        if self.closed:
+            return
+        self.closed = True
+        view = self.view
+        self.pending.clear()
+        for name, needed in ((b"DISCARD", view.multi is not None), (b"UNWATCH", bool(view.watching))):
+            if needed:
+                try:
+                    view._call([name])
+                except Exception:
+                    pass
+        view.multi = None
+
+
+def _make_error(parser: Any, exc: BaseException) -> BaseException:
+    """The exception redis-py's parser would build for the error reply behind `exc`."""
+    if isinstance(exc, e.RedisError):
+        if isinstance(exc, e.ConnectionError) and not isinstance(exc, e.BusyLoadingError):
+            return redis.ConnectionError(str(exc))
+        if isinstance(exc, e.DataError):
+            return redis.DataError(str(exc))
+        line = e.error_line(exc)
+        try:
+            return parser.parse_error(line)  # type: ignore[no-any-return]
+        except Exception:  # pragma: no cover - a parser without parse_error
+            return exc
+    return exc
+
+
+class _Shaper:
+    """Turns a raw engine reply into what redis-py's parser returns (shared by the sync
+    and asyncio connections)."""
+
+    def __init__(self, parser: Any, encoder: Any, protocol: int) -> None:
+        self.parser = parser
+        self.encoding = encoder.encoding
+        self.errors = encoder.encoding_errors
+        self.decode = bool(encoder.decode_responses)
+        self.protocol = protocol
+
+    def shape(self, session: _Session, argv: Argv, reply: Any, disable_decoding: bool) -> Any:
+        if isinstance(reply, BaseException):
+            raise _make_error(self.parser, reply)
+        if self.protocol == 3:
+            reply = self.resp3(session, argv, reply)
+        t = type(reply)
+        if t is int or reply is None:
+            return reply
+        decode = self.decode and not disable_decoding
+        if t is bytes:
+            return reply.decode(self.encoding, self.errors) if decode else reply
+        return self.nested(reply, decode)
+
+    def resp3(self, session: _Session, argv: Argv, reply: Any) -> Any:
+        if session.was_queued:
+            if id(argv) in session.was_queued:
+                session.was_queued.discard(id(argv))
+                return reply
+        name = argv[0].lower() if argv else b""
+        if name == b"exec" or name == b"discard":
+            queued, session.queued = session.queued, None
+            if name == b"exec" and isinstance(reply, list) and queued is not None:
+                return [r if isinstance(r, BaseException) else self.convert(q, r)
+                        for q, r in zip(queued, reply)]
+            return reply
+        return self.convert(argv, reply)
+
+    @staticmethod
+    def convert(argv: Argv, reply: Any) -> Any:
+        conv = _RESP3.get(argv[0].lower()) if argv else None
+        if conv is None or reply is None:
+            return reply
+        try:
+            return conv(argv, reply)
+        except (TypeError, ValueError, IndexError):  # an unexpected shape: leave it
+            return reply
+
+    def nested(self, reply: Any, decode: bool) -> Any:
+        """Decode strings (when asked) and build error objects, recursively."""
+        if type(reply) is list and all(type(x) is bytes for x in reply):  # the common flat case
+            if decode:
+                enc, errors = self.encoding, self.errors
+                return [x.decode(enc, errors) for x in reply]
+            return reply[:]
+        if isinstance(reply, bytes):
+            return reply.decode(self.encoding, self.errors) if decode else bytes(reply)
+        if isinstance(reply, BaseException):
+            return _make_error(self.parser, reply)
+        if isinstance(reply, _Resp3Set):
+            items = [self.nested(r, decode) for r in reply]
+            global _SETS_AS_SETS
+            if _SETS_AS_SETS is None:
+                _SETS_AS_SETS = _probe_sets_as_python_sets()
+            if _SETS_AS_SETS:
+                try:
+                    return set(items)
+                except TypeError:  # pragma: no cover
+                    return items
+            return items
+        if isinstance(reply, list):
+            return [self.nested(r, decode) for r in reply]
+        if isinstance(reply, dict):
+            return {self.nested(k, decode): self.nested(v, decode) for k, v in reply.items()}
+        return reply
+
+
+def _pack(encode: Callable[[Any], Any], args: tuple[Any, ...]) -> Argv:
+    """Encode one command as redis-py's packer does (a first argument holding spaces,
+    such as "SCRIPT LOAD", is split), but keep it as an argv instead of RESP bytes."""
+    first = args[0]
+    if isinstance(first, str) and " " in first:
+        args = (*first.split(), *args[1:])
+    elif isinstance(first, bytes) and b" " in first:
+        args = (*first.split(), *args[1:])
+    out = []
+    for a in args:
+        a = encode(a)
+        out.append(a if type(a) is bytes else bytes(a))
+    return out
+
+
+def _packed_list(command: Any) -> list[Argv]:
+    """send_packed_command's argument: our packed form is a list of argvs."""
+    if isinstance(command, (bytes, str, memoryview)):
+        raise redis.DataError(
+            "kvengine connections take commands packed by their own pack_command(s), not RESP bytes"
+        )
+    return list(command)
+
+
+def _handshake(view: Client, protocol: int, decode: bool) -> dict[Any, Any]:
+    """What HELLO answers, as redis-py stores it in ``handshake_metadata``."""
+    meta: dict[Any, Any] = {
+        b"server": b"redis", b"version": b"7.0.15", b"proto": protocol, b"id": view.id,
+        b"mode": b"standalone", b"role": b"master", b"modules": [],
+    }
+    if decode:
+        return {k.decode(): v.decode() if isinstance(v, bytes) else v for k, v in meta.items()}
+    return meta
+
+
+# -- synchronous connection and pool -------------------------------------------------
+
+
+class _NoSocket:
+    """Stands where redis-py keeps its socket, so code that checks ``_sock`` sees a
+    connected connection; closing it does nothing."""
+
+    def shutdown(self, *args: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def settimeout(self, *args: Any) -> None:
+        pass
+
+
+class Connection(_conn.Connection):
+    """A redis-py connection to an in-process kvengine engine (no socket, no RESP)."""
+
+    def __init__(self, engine: Client | None = None, **kwargs: Any) -> None:
+        if engine is None:
+            raise ValueError("a kvengine Connection needs engine=")
+        kwargs.pop("host", None)
+        kwargs.pop("port", None)
+        super().__init__(host="kvengine", port=0, **{k: v for k, v in kwargs.items() if k in _SYNC_PARAMS})
+        self.engine = engine
+        self._session: _Session | None = None
+        self._shaper = _Shaper(self._parser, self.encoder, int(self.protocol or 2))
+
+    def repr_pieces(self) -> list[tuple[str, Any]]:
+        pieces: list[tuple[str, Any]] = [("engine", f"0x{id(self.engine):x}"), ("db", self.db)]
+        if self.client_name:
+            pieces.append(("client_name", self.client_name))
+        return pieces
+
+    # -- lifecycle ------------------------------------------------------------------
+    def _connect(self) -> Any:
+        return _NoSocket()
+
+    def connect(self, *args: Any, **kwargs: Any) -> None:
+        """Open the session: a fresh client view on the configured db."""
+        if self._session is not None and not self._session.closed:
+            return
+        self._session = _Session(self.engine, int(self.db or 0), self._shaper.protocol, self.client_name)
+        self._sock = _NoSocket()
+        if self._shaper.protocol == 3:
+            self.handshake_metadata = _handshake(self._session.view, 3, self._shaper.decode)
+        for ref in list(getattr(self, "_connect_callbacks", [])):
+            callback = ref()
+            if callback is not None:
+                callback(self)
+
+    connect_check_health = connect
+
+    def on_connect(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing to negotiate: db, protocol and name are set when the session opens."""
+
+    on_connect_check_health = on_connect
+
+    def disconnect(self, *args: Any, **kwargs: Any) -> None:
+        """Close the session (its MULTI is discarded and its WATCHes forgotten)."""
+        session, self._session = self._session, None
+        self._sock = None
+        if session is not None:
+            session.close()
+
+    def check_health(self) -> None:
+        """Always healthy: there is no socket to lose."""
+
+    def can_read(self, timeout: float = 0) -> bool:
+        """True when replies are waiting to be read."""
+        return bool(self._session is not None and self._session.pending)
+
+    # -- commands -------------------------------------------------------------------
+    def pack_command(self, *args: Any) -> list[Argv]:
+        return [_pack(self.encoder.encode, args)]
+
+    def pack_commands(self, commands: Iterable[Iterable[Any]]) -> list[Argv]:
+        encode = self.encoder.encode
+        return [_pack(encode, tuple(cmd)) for cmd in commands]
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        session = self._session
+        if session is None or session.closed:
+            self.connect()
+            session = self._session
+        assert session is not None
+        for argv in _packed_list(command):
+            session.pending.append((argv, session.run(argv), False))
+
+    def send_command(self, *args: Any, **kwargs: Any) -> None:
+        session = self._session
+        if session is None or session.closed:
+            self.connect()
+            session = self._session
+        assert session is not None
+        argv = _pack(self.encoder.encode, args)
+        session.pending.append((argv, session.run(argv), False))
+
+    def read_response(self, disable_decoding: bool = False, *args: Any, **kwargs: Any) -> Any:
+        session = self._session
+        if session is None or not session.pending:
+            raise redis.ConnectionError("kvengine: no reply to read (no command was sent)")
+        argv, reply, _ = session.pending.popleft()
+        return self._shaper.shape(session, argv, reply, disable_decoding)
+
+
+def _new_engine() -> Engine:
+    return Engine()
+
+
+def _parse_url(url: str) -> dict[str, Any]:
+    """Options from a ``kvengine://`` (or ``redis://``/``rediss://``/``unix://``) URL:
+    the db from the path or ``?db=``, and query options such as ``decode_responses``."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("kvengine", "redis", "rediss", "unix", ""):
+        raise ValueError(f"unsupported URL scheme {parsed.scheme!r} (use kvengine://)")
+    out: dict[str, Any] = {}
+    for name, values in parse_qs(parsed.query).items():
+        if values:
+            out[name] = unquote(values[0])
+    path = parsed.path.strip("/")
+    if parsed.scheme in ("redis", "rediss") and path and "db" not in out:
+        try:
+            out["db"] = int(path)
+        except ValueError as exc:
+            raise ValueError(f"invalid database in URL: {path!r}") from exc
+    if "db" in out:
+        out["db"] = int(out["db"])
+    return out
+
+
+class ConnectionPool(redis.ConnectionPool):
+    """A ``redis.ConnectionPool`` handing out in-process :class:`Connection` objects.
+
+    ``engine`` is shared by every connection of the pool (a fresh ``Engine()`` if None).
+    """
+
+    def __init__(
+        self,
+        engine: Client | None = None,
+        *,
+        connection_class: type = Connection,
+        max_connections: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.engine = engine if engine is not None else _new_engine()
+        super().__init__(
+            connection_class=connection_class,
+            max_connections=max_connections,
+            engine=self.engine,
+            **_pool_kwargs(kwargs),
+        )
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> ConnectionPool:  # type: ignore[override]
+        """``kvengine://?db=1&decode_responses=true`` (redis:// URLs are accepted too)."""
+        options = _parse_url(url)
+        options.update(kwargs)
+        return cls(**options)
+
+
+_DIRECT_LOCK = threading.Lock()
+
+
+class Redis(redis.Redis):
+    """A real ``redis.Redis`` running on an in-process kvengine engine.
+
+    >>> r = Redis()                     # its own fresh engine
+    >>> r.set("k", "v"); r.get("k")
+    True
+    b'v'
+    >>> r2 = Redis(engine=r.engine, db=1, decode_responses=True)   # same data, db 1
+
+    Socket-related keywords of ``redis.Redis`` (host, port, timeouts, ssl...) are accepted
+    and ignored, so code written for a server runs as is.
+    """
+
+    def __init__(
+        self,
+        engine: Client | None = None,
+        db: int = 0,
+        decode_responses: bool = False,
+        protocol: int | None = 2,
+        *,
+        connection_pool: redis.ConnectionPool | None = None,
+        single_connection_client: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        own_pool = connection_pool is None
+        if connection_pool is None:
+            connection_pool = ConnectionPool(
+                engine, db=db, decode_responses=decode_responses, protocol=protocol,
+                max_connections=kwargs.pop("max_connections", None), **kwargs,
+            )
+        super().__init__(connection_pool=connection_pool, single_connection_client=single_connection_client)
+        if own_pool:
+            self.auto_close_connection_pool = True
+
+    @property
+    def engine(self) -> Client:
+        """The kvengine engine this client talks to."""
+        return self.connection_pool.engine  # type: ignore[no-any-return,attr-defined]
+
+    # Fast path.  redis-py's pooled execute_command spends most of a call checking a
+    # connection out of the pool and back in (locks, fork checks, and in redis-py 8
+    # metrics).  In-process, a connection is just a client view, so each thread keeps
+    # one private connection for plain commands and redis-py's own parse_response
+    # (NEVER_DECODE, EMPTY_RESPONSE, response callbacks) finishes the job.  Pipelines,
+    # transactions, pub/sub and single-connection clients take redis-py's path.
+    _kv_local: threading.local | None = None
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        pool = self.connection_pool
+        if self.connection is not None or type(pool) is not ConnectionPool:
+            return super().execute_command(*args, **options)
+        local = self._kv_local
+        if local is None:
+            with _DIRECT_LOCK:
+                local = self._kv_local
+                if local is None:
+                    local = self._kv_local = threading.local()
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = pool.connection_class(**pool.connection_kwargs)
+            with _DIRECT_LOCK:
+                self._kv_direct = [*getattr(self, "_kv_direct", []), conn]
+        conn.send_command(*args)
+        return self.parse_response(conn, args[0], **options)
+
+    def close(self) -> None:
+        for conn in getattr(self, "_kv_direct", []):
+            conn.disconnect()
+        self._kv_direct = []
+        self._kv_local = None
+        super().close()
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Redis:  # type: ignore[override]
+        """A client from a ``kvengine://`` URL: ``Redis.from_url("kvengine://?db=2", engine=e)``."""
+        options = _parse_url(url)
+        options.update(kwargs)
+        single = _truthy(options.pop("single_connection_client", False))
+        return cls(single_connection_client=single, **options)
+
+
+StrictRedis = Redis
+
+
+def from_url(url: str = "kvengine://", **kwargs: Any) -> Redis:
+    """``kvengine.redis_compat.from_url("kvengine://?decode_responses=true", engine=e)``."""
+    return Redis.from_url(url, **kwargs)
+
+
+# -- asyncio -------------------------------------------------------------------------------
+
+
+def _may_block(view: Client, argv: Argv) -> bool:
+    """True if `argv` is a command that can wait (it must not run on the event loop)."""
+    if not argv or view.multi is not None:
+        return False
+    cmd = TABLE.get(argv[0].lower())
+    return cmd is not None and bool(cmd.flags & BLOCKING)
+
+
+def _unblock(view: Client) -> bool:
+    """Take `view`'s blocked call out of every key's line and wake it with its timeout
+    reply (Redis's CLIENT UNBLOCK).  False if it was not (yet) blocked."""
+    from kvengine import blocking
+
+    srv = view.server
+    found = False
+    with srv.lock:
+        for line in list(srv.blocked.values()):
+            for waiter in list(line):
+                if waiter.client is view and not waiter.done:
+                    blocking.unregister(srv, waiter)
+                    waiter.deadline_ms = -(1 << 62)
+                    waiter.event.set()
+                    found = True
+    return found
+
+
+def _unblock_when_blocked(view: Client, thread: threading.Thread) -> None:
+    """After a cancel: the worker may not have registered its wait yet; keep trying
+    until it has (then unblock it) or has finished."""
+    while thread.is_alive():
+        if _unblock(view):
+            return
+        time.sleep(0.001)
+
+
+class AsyncConnection(_aconn.Connection):
+    """A ``redis.asyncio`` connection to an in-process kvengine engine."""
+
+    def __init__(self, engine: Client | None = None, **kwargs: Any) -> None:
+        if engine is None:
+            raise ValueError("a kvengine AsyncConnection needs engine=")
+        kwargs.pop("host", None)
+        kwargs.pop("port", None)
+        super().__init__(host="kvengine", port=0, **{k: v for k, v in kwargs.items() if k in _ASYNC_PARAMS})
+        self.engine = engine
+        self._session: _Session | None = None
+        self._shaper = _Shaper(self._parser, self.encoder, int(self.protocol or 2))
+
+    def repr_pieces(self) -> list[tuple[str, Any]]:
+        return [("engine", f"0x{id(self.engine):x}"), ("db", self.db)]
+
+    def __del__(self, *args: Any) -> None:
+        session = getattr(self, "_session", None)
+        if session is not None:
+            session.close()
+
+    @property
+    def is_connected(self) -> bool:
+        return self._session is not None and not self._session.closed
+
+    async def _connect(self) -> None:
+        return None
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        if self.is_connected:
+            return
+        self._session = _Session(self.engine, int(self.db or 0), self._shaper.protocol, self.client_name)
+        if self._shaper.protocol == 3:
+            self.handshake_metadata = _handshake(self._session.view, 3, self._shaper.decode)
+        for ref in list(getattr(self, "_connect_callbacks", [])):
+            callback = ref()
+            if callback is not None:
+                task = callback(self)
+                if inspect.isawaitable(task):
+                    await task
+
+    connect_check_health = connect
+
+    async def on_connect(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing to negotiate."""
+
+    on_connect_check_health = on_connect
+
+    def _close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    async def disconnect(self, *args: Any, **kwargs: Any) -> None:
+        self._close()
+
+    async def check_health(self) -> None:
+        """Always healthy."""
+
+    async def can_read_destructive(self) -> bool:
+        return bool(self._session is not None and self._session.pending)
+
+    async def can_read(self) -> bool:  # type: ignore[override]
+        return bool(self._session is not None and self._session.pending)
+
+    def pack_command(self, *args: Any) -> list[Argv]:
+        return [_pack(self.encoder.encode, args)]
+
+    def pack_commands(self, commands: Iterable[Iterable[Any]]) -> list[Argv]:
+        encode = self.encoder.encode
+        return [_pack(encode, tuple(cmd)) for cmd in commands]
+
+    def _send(self, argv: Argv) -> None:
+        session = self._session
+        assert session is not None
+        pending = session.pending
+        # Once something waits for a thread, later commands queue behind it, in order.
+        if (pending and pending[-1][2]) or _may_block(session.view, argv):
+            pending.append((argv, None, True))
+        else:
+            pending.append((argv, session.run(argv), False))
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if not self.is_connected:
+            await self.connect()
+        for argv in _packed_list(command):
+            self._send(argv)
+
+    async def send_command(self, *args: Any, **kwargs: Any) -> None:
+        if not self.is_connected:
+            await self.connect()
+        self._send(_pack(self.encoder.encode, args))
+
+    async def read_response(self, disable_decoding: bool = False, *args: Any, **kwargs: Any) -> Any:
+        session = self._session
+        if session is None or not session.pending:
+            raise redis.ConnectionError("kvengine: no reply to read (no command was sent)")
+        argv, reply, deferred = session.pending.popleft()
+        if deferred:
+            if _may_block(session.view, argv):
+                reply = await self._run_in_thread(session, argv)
+            else:
+                reply = session.run(argv)
+        return self._shaper.shape(session, argv, reply, disable_decoding)
+
+    async def _run_in_thread(self, session: _Session, argv: Argv) -> Any:
+        """Run a blocking command in its own thread; the event loop goes on meanwhile.
+
+        A dedicated thread rather than the default executor: a few blocked calls must not
+        starve the executor other code relies on.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def deliver(reply: Any) -> None:
+            if not future.done():
+                future.set_result(reply)
+
+        def work() -> None:
+            reply = session.run(argv)
+            try:
+                loop.call_soon_threadsafe(deliver, reply)
+            except RuntimeError:  # the loop is closed: nobody waits any more
+                pass
+
+        thread = threading.Thread(target=work, name="kvengine-blocking", daemon=True)
+        thread.start()
+        try:
+            return await future
+        except BaseException:
+            # Cancelled (or the task is torn down): unblock the call in the engine so it
+            # pops nothing for a caller that is gone, and drop this session; the next
+            # command opens a fresh one, as redis-py reconnects after a cancelled read.
+            if not _unblock(session.view):
+                threading.Thread(target=_unblock_when_blocked, args=(session.view, thread),
+                                 daemon=True).start()
+            session.pending.clear()
+            if self._session is session:
+                self._session = None
+                session.close()
+            raise
+
+
+class AsyncConnectionPool(redis.asyncio.ConnectionPool):
+    """A ``redis.asyncio.ConnectionPool`` handing out :class:`AsyncConnection` objects."""
+
+    def __init__(
+        self,
+        engine: Client | None = None,
+        *,
+        connection_class: type = AsyncConnection,
+        max_connections: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.engine = engine if engine is not None else _new_engine()
+        super().__init__(
+            connection_class=connection_class,
+            max_connections=max_connections,
+            engine=self.engine,
+            **_pool_kwargs(kwargs),
+        )
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> AsyncConnectionPool:  # type: ignore[override]
+        options = _parse_url(url)
+        options.update(kwargs)
+        return cls(**options)
+
+
+class AsyncRedis(redis.asyncio.Redis):
+    """A real ``redis.asyncio.Redis`` running on an in-process kvengine engine."""
+
+    def __init__(
+        self,
+        engine: Client | None = None,
+        db: int = 0,
+        decode_responses: bool = False,
+        protocol: int | None = 2,
+        *,
+        connection_pool: redis.asyncio.ConnectionPool | None = None,
+        single_connection_client: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        own_pool = connection_pool is None
+        if connection_pool is None:
+            connection_pool = AsyncConnectionPool(
+                engine, db=db, decode_responses=decode_responses, protocol=protocol,
+                max_connections=kwargs.pop("max_connections", None), **kwargs,
+            )
+        super().__init__(connection_pool=connection_pool, single_connection_client=single_connection_client)
+        if own_pool:
+            self.auto_close_connection_pool = True
+
+    @property
+    def engine(self) -> Client:
+        """The kvengine engine this client talks to."""
+        return self.connection_pool.engine  # type: ignore[no-any-return,attr-defined]
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> AsyncRedis:  # type: ignore[override]
+        options = _parse_url(url)
+        options.update(kwargs)
+        single = _truthy(options.pop("single_connection_client", False))
+        return cls(single_connection_client=single, **options)
+
+
+# -- patching redis-py for code under test -------------------------------------------------
+
+
+def _client_options(init: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The in-process options of a ``redis.Redis(...)`` call (db, decode_responses,
+    protocol, ...), taken from its arguments or from the pool it was given."""
+    try:
+        bound = inspect.signature(init).bind_partial(None, *args, **kwargs).arguments
+    except TypeError:
+        bound = dict(kwargs)
+    extra = bound.pop("kwargs", None)
+    if isinstance(extra, dict):
+        bound.update(extra)
+    pool = bound.get("connection_pool")
+    options: dict[str, Any] = {}
+    if pool is not None:
+        options.update(getattr(pool, "connection_kwargs", {}) or {})
+    for name in _POOL_KWARGS:
+        if name in bound and bound[name] is not None and (pool is None or name not in options):
+            options[name] = bound[name]
+    options["single_connection_client"] = bool(bound.get("single_connection_client", False))
+    return options
+
+
+_MISSING = object()
+
+
+class patch_redis:
+    """Make ``redis.Redis(...)``, ``redis.StrictRedis(...)``, ``redis.from_url(...)``,
+    ``redis.asyncio.Redis(...)`` and ``redis.asyncio.from_url(...)`` connect to `engine`
+    while active (a context manager; ``start()``/``stop()`` also work).
+
+    The classes themselves are patched, not the names, so modules that did
+    ``from redis import Redis`` before are covered too, and ``isinstance(c, redis.Redis)``
+    holds.  A client built on an explicit ``connection_pool`` gets an in-process pool
+    with that pool's db / decoding / protocol.  Clients created before the patch keep
+    their sockets.
+    """
+
+    def __init__(self, engine: Client) -> None:
+        self.engine = engine
+        self._saved: list[tuple[type, str, Any]] = []
+
+    def start(self) -> patch_redis:
+        if self._saved:
+            return self
+        engine = self.engine
+        for cls, pool_cls in ((redis.Redis, ConnectionPool), (redis.asyncio.Redis, AsyncConnectionPool)):
+            original = cls.__dict__.get("__init__", cls.__init__)
+            self._saved.append((cls, "__init__", cls.__dict__.get("__init__", _MISSING)))
+            self._saved.append((cls, "from_url", cls.__dict__.get("from_url", _MISSING)))
+            cls.__init__ = self._make_init(original, pool_cls, engine)  # type: ignore[method-assign]
+            cls.from_url = classmethod(_patched_from_url)  # type: ignore[method-assign,assignment]
+        return self
+
+    @staticmethod
+    def _make_init(original: Callable[..., Any], pool_cls: type, engine: Client) -> Callable[..., Any]:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            pool = kwargs.get("connection_pool")
+            if isinstance(pool, (ConnectionPool, AsyncConnectionPool)):
+                original(self, *args, **kwargs)
+                return
+            options = _client_options(original, args, kwargs)
+            single = options.pop("single_connection_client")
+            original(self, connection_pool=pool_cls(engine, **options), single_connection_client=single)
+            self.auto_close_connection_pool = True
+
+        __init__.__wrapped__ = original  # type: ignore[attr-defined]
+        return __init__
+
+    def stop(self) -> None:
+        while self._saved:
+            cls, name, value = self._saved.pop()
+            if value is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, value)
+
+    def __enter__(self) -> Client:
+        self.start()
+        return self.engine
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _patched_from_url(cls: type, url: str, **kwargs: Any) -> Any:
+    """``Redis.from_url`` while patched: any URL, options from its path and query."""
+    options = _parse_url(url)
+    options.update(kwargs)
+    return cls(**options)
