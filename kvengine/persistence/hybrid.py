@@ -1,0 +1,285 @@
+"""Redis 7's multi-part log: a base, incremental logs, and a manifest naming them.
+
+Layout, in ``dir/appenddirname`` (``appendonlydir``)::
+
+    appendonly.aof.manifest           which files make the data set, in order
+    appendonly.aof.1.base.rdb         the base: a snapshot (aof-use-rdb-preamble yes)
+    appendonly.aof.1.base.aof           ... or RESP commands (aof-use-rdb-preamble no)
+    appendonly.aof.1.incr.aof         RESP commands appended since the base
+    appendonly.aof.2.incr.aof         (more than one while a rewrite runs or after one failed)
+
+The manifest is Redis's format (``file <name> seq <n> type b|i``), always written to
+a temp file, fsynced and renamed.  The ``.base.rdb`` base holds kvengine's snapshot
+format, not Redis's RDB (the name keeps Redis's layout; a real Redis refuses the
+file with a clear error); the ``.incr.aof`` files are plain RESP that
+``redis-cli --pipe`` loads, and so is a ``.base.aof`` base.
+
+A rewrite never blocks writers for long and never loses a write: when it starts, the
+parent closes the current incremental file and opens a new one, and records both in
+the manifest (so a crash mid-rewrite still loads everything); a child writes the new
+base from a point-in-time view; when it succeeds the new base replaces the old base
+and every older incremental file in one manifest rename, and the old files are
+deleted.  If it fails, nothing changed but an extra incremental file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kvengine.persistence import snapshot
+from kvengine.persistence.aof import LogFile, Replayer, ReplayResult, load_log_file, write_base_fd
+from kvengine.persistence.base import FS, PersistenceError, Settings, _silent_unlink, write_file_atomic
+
+if TYPE_CHECKING:
+    from kvengine.server import Server
+
+BASE, INCR, HISTORY = "b", "i", "h"
+
+
+@dataclass
+class Part:
+    """One manifest line."""
+
+    name: str
+    seq: int
+    type: str
+
+
+def parse_manifest(text: str, label: str) -> list[Part]:
+    """Redis 7's manifest lines into parts (order kept); PersistenceError if malformed."""
+    parts: list[Part] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words = line.split()
+        if len(words) % 2:
+            raise PersistenceError(f"{label}: malformed manifest line {lineno}: {line!r}")
+        fields = dict(zip(words[::2], words[1::2]))
+        try:
+            part = Part(fields["file"], int(fields["seq"]), fields["type"])
+        except (KeyError, ValueError):
+            raise PersistenceError(f"{label}: malformed manifest line {lineno}: {line!r}") from None
+        if part.type not in (BASE, INCR, HISTORY) or os.path.basename(part.name) != part.name:
+            raise PersistenceError(f"{label}: malformed manifest line {lineno}: {line!r}")
+        parts.append(part)
+    if sum(p.type == BASE for p in parts) > 1:
+        raise PersistenceError(f"{label}: more than one base file in the manifest")
+    return parts
+
+
+def format_manifest(parts: list[Part]) -> str:
+    return "".join(f"file {p.name} seq {p.seq} type {p.type}\n" for p in parts)
+
+
+class MultiPartLog:
+    """The ``appendonlydir`` layout (the hybrid backend's log)."""
+
+    layout = "multipart"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dir = os.path.join(settings.dir, settings.appenddirname)
+        self.name = settings.appendfilename
+        self.manifest_path = os.path.join(self.dir, f"{self.name}.manifest")
+        self.parts: list[Part] = []
+        self.file: LogFile | None = None
+        self.base_size = 0
+        self._closed_incr_size = 0   # sizes of incremental files no longer appended to
+        self._rewrite_parts: list[Part] | None = None
+
+    # -- files ------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return os.path.exists(self.manifest_path)
+
+    def files(self) -> list[str]:
+        return [os.path.join(self.dir, p.name) for p in self.parts]
+
+    @property
+    def base(self) -> Part | None:
+        return next((p for p in self.parts if p.type == BASE), None)
+
+    @property
+    def incrs(self) -> list[Part]:
+        return [p for p in self.parts if p.type == INCR]
+
+    @property
+    def current_size(self) -> int:
+        f = self.file
+        live = 0 if f is None else f.size + len(f.buf)
+        return self.base_size + self._closed_incr_size + live
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.dir, name)
+
+    def read_manifest(self) -> list[Part]:
+        with open(self.manifest_path, encoding="utf-8", errors="replace") as f:
+            return parse_manifest(f.read(), self.manifest_path)
+
+    def write_manifest(self, parts: list[Part]) -> None:
+        write_file_atomic(self.manifest_path, format_manifest(parts).encode())
+        self.parts = parts
+
+    # -- load ----------------------------------------------------------------------------------
+    def load(self, server: Server, replayer: Replayer) -> tuple[int, ReplayResult]:
+        """Base, then every incremental file in order; only the last may be cut short."""
+        parts = self.read_manifest()
+        self.parts = [p for p in parts if p.type != HISTORY]
+        keys = 0
+        total = ReplayResult()
+        live = [p for p in self.parts]
+        for i, part in enumerate(live):
+            path = self._path(part.name)
+            if not os.path.exists(path):
+                raise PersistenceError(f"{self.manifest_path}: listed file {part.name} does not exist")
+            last = i == len(live) - 1
+            if part.type == BASE and part.name.endswith(".rdb"):
+                reader = snapshot.SnapshotReader(path)
+                from kvengine.persistence.aof import load_snapshot_records
+
+                keys += load_snapshot_records(server, reader, skip_expired=False,
+                                              progress=self.settings.progress)
+                if reader.end_offset != len(reader.data):
+                    raise PersistenceError(f"{path}: unexpected data after the snapshot at offset "
+                                           f"{reader.end_offset}")
+                continue
+            allow = self.settings.aof_load_truncated and last
+            n, result = load_log_file(server, replayer, path, allow_truncated=allow, cut=allow)
+            keys += n
+            total.commands += result.commands
+            total.errors += result.errors
+            total.truncated = total.truncated or result.truncated
+            total.warnings += result.warnings
+        return keys, total
+
+    def open(self) -> None:
+        """Append to the last incremental file (a new one if there is none)."""
+        incrs = self.incrs
+        if not incrs:
+            seq = max((p.seq for p in self.parts if p.type == INCR), default=0) + 1
+            part = Part(f"{self.name}.{seq}.incr.aof", seq, INCR)
+            self._touch(part.name)
+            self.write_manifest([*self.parts, part])
+            incrs = [part]
+        base = self.base
+        self.base_size = os.path.getsize(self._path(base.name)) if base else 0
+        self._closed_incr_size = sum(os.path.getsize(self._path(p.name)) for p in incrs[:-1])
+        self.file = LogFile(self._path(incrs[-1].name))
+
+    def _touch(self, name: str) -> None:
+        """Create an empty incremental file.  A file of that name not yet in the
+        manifest can only be a leftover of a crash before the manifest named it:
+        nothing was ever appended to it, so it is emptied."""
+        fd = FS.open(self._path(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            FS.fsync(fd)
+        finally:
+            FS.close(fd)
+
+    def _base_name(self, seq: int) -> str:
+        return f"{self.name}.{seq}.base.{'rdb' if self.settings.aof_use_rdb_preamble else 'aof'}"
+
+    def create(self, server: Server) -> None:
+        """A fresh directory: a base holding the current data set, an empty
+        incremental file, and the manifest (written last: it makes them real)."""
+        os.makedirs(self.dir, exist_ok=True)
+        FS.fsync_dir(self.settings.dir)
+        base = Part(self._base_name(1), 1, BASE)
+        path = self._path(base.name)
+        tmp = path + ".tmp"
+        fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            write_base_fd(fd, snapshot.server_source(server.dbs), self.settings, {"aof-base": True})
+            FS.fsync(fd)
+        finally:
+            FS.close(fd)
+        FS.replace(tmp, path)
+        incr = Part(f"{self.name}.1.incr.aof", 1, INCR)
+        self._touch(incr.name)
+        FS.fsync_dir(self.dir)
+        self.write_manifest([base, incr])
+        self.open()
+
+    def replace_all(self, server: Server) -> None:
+        """A new base of the current data set and an empty incremental file replace
+        whatever the directory held (BGREWRITEAOF with appendonly off)."""
+        if not self.exists():
+            self.create(server)
+            self.close()
+            return
+        old = self.read_manifest()
+        seq = max((p.seq for p in old), default=0) + 1
+        base = Part(self._base_name(seq), seq, BASE)
+        path = self._path(base.name)
+        tmp = path + ".tmp"
+        fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            write_base_fd(fd, snapshot.server_source(server.dbs), self.settings, {"aof-base": True})
+            FS.fsync(fd)
+        finally:
+            FS.close(fd)
+        FS.replace(tmp, path)
+        incr = Part(f"{self.name}.{seq}.incr.aof", seq, INCR)
+        self._touch(incr.name)
+        FS.fsync_dir(self.dir)
+        self.write_manifest([base, incr])
+        for part in old:
+            if part.name not in (base.name, incr.name):
+                _silent_unlink(self._path(part.name))
+
+    # -- rewrite -----------------------------------------------------------------------------------
+    def rewrite_target(self, pid_hint: int) -> str:
+        return self._path(f"temp-rewriteaof-bg-{pid_hint}.aof")
+
+    def begin_rewrite(self) -> None:
+        """Parent side, lock held: close the current incremental file, open the next
+        one, and name both in the manifest before the child starts."""
+        f = self.file
+        assert f is not None
+        if not f.write_out():
+            raise OSError(f.write_errno, os.strerror(f.write_errno))
+        f.fsync()
+        seq = max((p.seq for p in self.parts if p.type == INCR), default=0) + 1
+        part = Part(f"{self.name}.{seq}.incr.aof", seq, INCR)
+        self._touch(part.name)
+        self.write_manifest([*self.parts, part])
+        self._closed_incr_size += f.size
+        f.reopen(self._path(part.name))
+        self._rewrite_parts = [part]
+
+    def child_write(self, tmp: str, source: snapshot.Source) -> None:
+        fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            write_base_fd(fd, source, self.settings, {"aof-base": True})
+            FS.fsync(fd)
+        finally:
+            FS.close(fd)
+
+    def finish_rewrite(self, tmp: str, ok: bool) -> None:
+        """Parent side, lock held: adopt the new base and drop what it replaces."""
+        kept, self._rewrite_parts = self._rewrite_parts or [], None
+        if not ok:
+            _silent_unlink(tmp)
+            return
+        old = self.parts
+        seq = (self.base.seq if self.base else 0) + 1
+        base = Part(self._base_name(seq), seq, BASE)
+        try:
+            FS.replace(tmp, self._path(base.name))
+            FS.fsync_dir(self.dir)
+            self.write_manifest([base, *kept])
+        except OSError:
+            _silent_unlink(tmp)
+            raise
+        for part in old:
+            if part not in kept and part.name != base.name:
+                _silent_unlink(self._path(part.name))
+        self.base_size = os.path.getsize(self._path(base.name))
+        self._closed_incr_size = 0
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
