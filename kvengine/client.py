@@ -17,7 +17,7 @@ from kvengine import exceptions as e
 from kvengine.api import ALL_MIXINS
 from kvengine.api.callbacks import CALLBACKS
 from kvengine.blocking import Block
-from kvengine.commands import DENYOOM, NO_MULTI, NO_QUEUE, Argv, Command, Reply
+from kvengine.commands import DENYOOM, NO_MULTI, NO_QUEUE, WRITE, Argv, Command, Reply
 from kvengine.dispatch import execute, resolve
 from kvengine.reply import QUEUED, Status
 
@@ -110,22 +110,33 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         they resolve their command once, at import)."""
         srv = self.server
         waiter = None
-        with srv.lock:
-            if srv.closed:
-                raise e.ConnectionError("the engine is closed")
-            srv.now = srv.clock()
+        lock = srv.lock
+        held = lock.acquire(False)
+        if not held:
+            # Contended.  If a script has run past busy-reply-threshold, Redis answers
+            # BUSY (or runs SCRIPT KILL) instead of waiting: kvengine.scripting decides.
+            from kvengine.scripting import acquire_or_busy
+
+            held, reply = acquire_or_busy(self, cmd, argv)
+        if held:
             try:
-                if self.multi is not None and not cmd.flags & NO_QUEUE:
-                    reply = self.queue(cmd, argv)
-                else:
-                    reply = execute(self, cmd, argv)
-            except Block as signal:
-                waiter = blocking.block(self, cmd, argv, signal)
+                if srv.closed:
+                    raise e.ConnectionError("the engine is closed")
+                srv.now = srv.clock()
+                try:
+                    if self.multi is not None and not cmd.flags & NO_QUEUE:
+                        reply = self.queue(cmd, argv)
+                    else:
+                        reply = execute(self, cmd, argv)
+                except Block as signal:
+                    waiter = blocking.block(self, cmd, argv, signal)
+                finally:
+                    if srv.ready_keys:
+                        blocking.serve_ready(srv)
+                    if srv.pending_ops:
+                        srv.flush_feed()
             finally:
-                if srv.ready_keys:
-                    blocking.serve_ready(srv)
-                if srv.pending_ops:
-                    srv.flush_feed()
+                lock.release()
         if waiter is not None:
             reply = blocking.wait(srv, waiter)  # outside the lock
         if self.decode_responses:
@@ -158,6 +169,9 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
             self.multi_error = True
             raise e.err("Command not allowed inside a transaction")
         srv = self.server
+        if srv.write_denied is not None and cmd.flags & WRITE:
+            self.multi_error = True  # MISCONF: Redis rejects and flags the transaction
+            raise e.error_from_line(srv.write_denied)
         if srv.maxmemory and cmd.flags & DENYOOM:
             try:
                 srv.free_memory_or_oom()

@@ -46,6 +46,7 @@ class Flag(IntFlag):
     NO_MULTI = 1 << 15
     MOVABLEKEYS = 1 << 16
     ALLOW_BUSY = 1 << 17
+    NO_ASYNC_LOADING = 1 << 18
     # kvengine-only flag (not reported by COMMAND INFO): runs immediately inside
     # MULTI instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
     NO_QUEUE = 1 << 30
@@ -58,6 +59,7 @@ STALE, FAST, MAY_REPLICATE, NO_MULTI = int(Flag.STALE), int(Flag.FAST), int(Flag
 SKIP_MONITOR, SKIP_SLOWLOG, NO_AUTH = int(Flag.SKIP_MONITOR), int(Flag.SKIP_SLOWLOG), int(Flag.NO_AUTH)
 MOVABLEKEYS, ALLOW_BUSY, NO_QUEUE = int(Flag.MOVABLEKEYS), int(Flag.ALLOW_BUSY), int(Flag.NO_QUEUE)
 NO_MANDATORY_KEYS = int(Flag.NO_MANDATORY_KEYS)
+NO_ASYNC_LOADING = int(Flag.NO_ASYNC_LOADING)
 
 _INFO_FLAGS = [f for f in Flag if f is not Flag.NO_QUEUE]
 

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from types import TracebackType
 from typing import Any
 
 # Importing the command modules registers their commands in the table.
-from kvengine import admin, expire, keys, t_hash, t_list, t_set, t_string  # noqa: F401
-from kvengine import multi  # noqa: F401  (transactions)
+from kvengine import (  # noqa: F401
+    admin,
+    expire,
+    functions,
+    info,
+    keys,
+    multi,
+    scripting,
+    sort,
+    t_hash,
+    t_list,
+    t_set,
+    t_string,
+    t_zset,
+)
 from kvengine.client import Client
 from kvengine.clock import Clock
+from kvengine.config import apply_options
+from kvengine.persistence import Backend, attach, create_backend, split_options
+from kvengine.persistence import commands as _persistence_commands  # noqa: F401
 from kvengine.server import Server
 
 
@@ -29,8 +46,9 @@ class Engine(Client):
 
     def __init__(
         self,
-        path: str | None = None,
+        path: str | os.PathLike[str] | None = None,
         *,
+        persistence: str | Backend | None = "hybrid",
         clock: Clock | None = None,
         db: int = 0,
         decode_responses: bool = False,
@@ -40,13 +58,34 @@ class Engine(Client):
         seed: int | None = None,
         active_expire: bool = True,
         hz: int = 10,
+        maxmemory: int | str = 0,
+        maxmemory_policy: str = "noeviction",
+        **config: Any,
     ) -> None:
-        if path is not None:
-            raise NotImplementedError("persistence to a directory is not available yet")
+        # Persistence settings by Redis's names (appendfsync="always", save="900 1", ...);
+        # `path` is Redis's `dir`.  Engine(path) alone: hybrid, appendfsync everysec.
+        persistence_options, config = split_options(config)
+        backend = create_backend(path, persistence, **persistence_options)
         server = Server(
             clock=clock, databases=databases, seed=seed, hz=hz, active_expire=active_expire
         )
         super().__init__(server, db, decode_responses, encoding, encoding_errors)
+        # Settings by Redis's names (maxmemory_samples=10, lfu_log_factor=...), validated
+        # as CONFIG SET validates them.
+        settings: dict[str, Any] = {}
+        if maxmemory:
+            settings["maxmemory"] = maxmemory
+        if maxmemory_policy != "noeviction":
+            settings["maxmemory_policy"] = maxmemory_policy
+        settings.update(config)
+        if settings:
+            apply_options(server, settings)
+        if backend is not None:
+            try:
+                attach(server, backend)
+            except BaseException:
+                server.close()
+                raise
 
     def run_active_expire(self) -> int:
         """Run one active expiry cycle now (tests call this instead of waiting)."""
@@ -60,8 +99,12 @@ class Engine(Client):
             return n
 
     def close(self) -> None:
-        """Stop background work.  Commands afterwards raise ConnectionError."""
+        """Stop background work, flush and fsync the persistence backend and close it.
+        Commands afterwards raise ConnectionError."""
         self.server.close()
+        backend = getattr(self.server, "persistence", None)
+        if backend is not None:
+            backend.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -78,6 +121,6 @@ class Engine(Client):
         server: Any = getattr(self, "server", None)
         if server is not None and not server.closed:
             try:
-                server.close()
+                self.close()
             except Exception:  # pragma: no cover - interpreter shutdown
                 pass

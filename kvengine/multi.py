@@ -24,6 +24,7 @@ from kvengine.commands import (
     NOSCRIPT,
     SKIP_SLOWLOG,
     STALE,
+    WRITE,
     Argv,
     Reply,
     command,
@@ -120,6 +121,9 @@ def exec_command(c: Client, argv: Argv) -> Reply:
         discard_transaction(c)
         return None
     srv = c.server
+    # Persistence failing (MISCONF): a transaction with writes is refused as a whole.
+    if srv.write_denied is not None and any(cmd.flags & WRITE for cmd, _ in queue):
+        raise exec_abort(c, e.error_from_line(srv.write_denied))
     # The OOM gate for the transaction as a whole (Redis checks EXEC as denyoom when
     # any queued command is): refused before anything runs.
     if srv.maxmemory and any(cmd.flags & DENYOOM for cmd, _ in queue):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kvengine import blocking
 from kvengine import exceptions as e
 from kvengine.client import Client, decode_reply
-from kvengine.commands import Argv, Command, Reply
+from kvengine.commands import TABLE, Argv, Command, Reply
 from kvengine.dispatch import execute, resolve
 from kvengine.multi import unwatch_all, watched_key_expired, wrap_effects
 from kvengine.reply import Status
@@ -63,6 +63,21 @@ class _ExecRunner(Client):
             self.argvs.append(argv)
             raise
         return self._run(cmd, argv)
+
+
+class _Held:
+    """Release an already acquired lock at the end of a with block."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
 
 
 def _annotate(exc: Exception, number: int, argv: Argv | None) -> None:
@@ -190,7 +205,14 @@ class Pipeline:
         runner = _ExecRunner(view)
         results: list[Any] = []
         argvs: list[Argv | None] = []
-        with srv.lock:
+        lock = srv.lock
+        if not lock.acquire(False):
+            # Contended: wait, unless a script is past busy-reply-threshold (BUSY).
+            from kvengine.scripting import acquire_or_busy
+
+            held, _ = acquire_or_busy(view, TABLE[b"exec"], [b"EXEC"])
+            assert held  # EXEC is neither lock-free nor allowed while busy: BUSY raises
+        with _Held(lock):
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
             srv.now = srv.clock()

@@ -204,7 +204,8 @@ class Server:
             if ops:
                 backend.feed(ops)
                 ops.clear()
-            backend.after_call(self)
+            if backend.needs_after_call:
+                backend.after_call(self)
         else:
             ops.clear()
 

@@ -7,13 +7,19 @@ inherits them all.
 from __future__ import annotations
 
 from kvengine.api.hashes import HashCommands
+from kvengine.api.info import InfoCommands
 from kvengine.api.keys import KeyCommands, ServerCommands
 from kvengine.api.lists import ListCommands
+from kvengine.api.persistence import PersistenceCommands
+from kvengine.api.scripting import ScriptingCommands
 from kvengine.api.sets import SetCommands
+from kvengine.api.sort import SortCommands
 from kvengine.api.strings import StringCommands
 from kvengine.api.transactions import TransactionCommands
+from kvengine.api.zsets import SortedSetCommands
 
 ALL_MIXINS: list[type] = [
     StringCommands, KeyCommands, ServerCommands, HashCommands, SetCommands, ListCommands,
-    TransactionCommands,
+    TransactionCommands, SortedSetCommands, SortCommands, InfoCommands, PersistenceCommands,
+    ScriptingCommands,
 ]

@@ -6,6 +6,7 @@ The typed methods in this package apply their conversion inline; this table give
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -59,36 +60,53 @@ def parse_hscan(reply: Any, **options: Any) -> tuple[int, Any]:
     return int(cursor), pairs_to_dict(items)
 
 
+def _score_cast(options: dict[str, Any]) -> Callable[[Any], Any]:
+    """redis-py's _wrap_score_cast_func: a custom cast that refuses the reply's
+    string (``int(b"1.5")``) is retried on its float value."""
+    cast: Callable[[Any], Any] = options.get("score_cast_func", float) or float
+    if cast is float:
+        return cast
+
+    def safe_cast(x: Any) -> Any:
+        try:
+            return cast(x)
+        except (ValueError, TypeError):
+            return cast(float(x))
+
+    return safe_cast
+
+
 def zset_score_pairs(reply: Any, **options: Any) -> Any:
     """WITHSCORES replies -> [(member, score)] with score_cast_func (float by default)."""
     if not reply or not options.get("withscores"):
         return reply
-    cast: Callable[[Any], Any] = options.get("score_cast_func", float)
+    cast = _score_cast(options)
     it = iter(reply)
     return [(member, cast(score)) for member, score in zip(it, it)]
 
 
 def zpop_score_pairs(reply: Any, **options: Any) -> Any:
-    """ZPOPMIN/ZPOPMAX -> [(member, score)]."""
+    """ZPOPMIN/ZPOPMAX -> [(member, score)] (always with scores)."""
     if not reply:
         return reply
+    cast = _score_cast(options)
     it = iter(reply)
-    return [(member, float(score)) for member, score in zip(it, it)]
+    return [(member, cast(score)) for member, score in zip(it, it)]
 
 
 def parse_zscan(reply: Any, **options: Any) -> tuple[int, Any]:
     """ZSCAN: (int cursor, [(member, score)])."""
     cursor, items = reply
-    cast: Callable[[Any], Any] = options.get("score_cast_func", float)
+    cast = _score_cast(options)
     it = iter(items)
     return int(cursor), [(member, cast(score)) for member, score in zip(it, it)]
 
 
 def zset_score_for_rank(reply: Any, **options: Any) -> Any:
-    """ZRANK/ZREVRANK WITHSCORE -> [rank, float score]."""
-    if reply is None or not options.get("withscore"):
+    """ZRANK/ZREVRANK WITHSCORE -> [rank, score] (Redis 7.2+; 7.0 refuses WITHSCORE)."""
+    if not reply or not options.get("withscore"):
         return reply
-    return [reply[0], float(reply[1])]
+    return [reply[0], _score_cast(options)(reply[1])]
 
 
 def parse_zadd(reply: Any, **options: Any) -> Any:
@@ -110,6 +128,14 @@ def pop_tuple(reply: Any, **options: Any) -> Any:
     return tuple(reply) if reply else None
 
 
+def sort_return_tuples(reply: Any, **options: Any) -> Any:
+    """SORT with ``groups=n``: the flat reply as n-tuples."""
+    if not reply or not options.get("groups"):
+        return reply
+    n = options["groups"]
+    return list(zip(*[reply[i::n] for i in range(n)]))
+
+
 def bzpop(reply: Any, **options: Any) -> Any:
     """BZPOPMIN/BZPOPMAX -> (key, member, float score) or None."""
     return (reply[0], reply[1], float(reply[2])) if reply else None
@@ -126,7 +152,7 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
     **{name: as_float for name in "INCRBYFLOAT HINCRBYFLOAT ZINCRBY ZSCORE".split()},
     **{name: as_set for name in "SDIFF SINTER SMEMBERS SUNION".split()},
     **{name: zset_score_pairs for name in (
-        "ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION ZINTER ZDIFF"
+        "ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION ZINTER"
     ).split()},
     "CONFIG GET": pairs_to_dict,
     "CONFIG SET": bool_ok,
@@ -147,6 +173,8 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
     "BRPOP": pop_tuple,
     "BZPOPMIN": bzpop,
     "BZPOPMAX": bzpop,
+    "SORT": sort_return_tuples,
+    "LASTSAVE": lambda r, **o: datetime.datetime.fromtimestamp(r),
     "PING": lambda r, **o: r in (b"PONG", "PONG"),
     "TIME": lambda r, **o: (int(r[0]), int(r[1])),
     "SCRIPT EXISTS": lambda r, **o: [bool(x) for x in r],

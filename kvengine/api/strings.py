@@ -87,7 +87,10 @@ class StringCommands(ApiBase):
         if self.multi is not None:  # type: ignore[attr-defined]
             return self._run(_GET, [b"GET", key])
         srv = self.server  # type: ignore[attr-defined]
-        with srv.lock:
+        lock = srv.lock
+        if not lock.acquire(False):  # contended: the general path waits, or answers BUSY
+            return self._run(_GET, [b"GET", key])
+        try:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
             srv.now = srv.clock()
@@ -95,6 +98,8 @@ class StringCommands(ApiBase):
             value = self.db.lookup_read(key)  # type: ignore[attr-defined]
             if srv.pending_ops:
                 srv.flush_feed()
+        finally:
+            lock.release()
         if value is None:
             return None
         if type(value) is not bytes:
@@ -124,7 +129,10 @@ class StringCommands(ApiBase):
             nx or xx or keepttl or get
         ) and self.multi is None:  # type: ignore[attr-defined]
             srv = self.server  # type: ignore[attr-defined]
-            with srv.lock:
+            lock = srv.lock
+            if not lock.acquire(False):  # contended: the general path waits, or answers BUSY
+                return self._run(_SET, [b"SET", key, val]) is not None or None
+            try:
                 if srv.closed:
                     raise e.ConnectionError("the engine is closed")
                 srv.now = srv.clock()
@@ -139,6 +147,8 @@ class StringCommands(ApiBase):
                     srv.propagate(db.id, [b"SET", key, val])
                 if srv.pending_ops:
                     srv.flush_feed()
+            finally:
+                lock.release()
             return True
         argv = [b"SET", key, val]
         if sum(x is not None for x in (ex, px, exat, pxat)) + bool(keepttl) > 1:
