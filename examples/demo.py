@@ -1,43 +1,107 @@
-"""A tour of kvengine: strings, TTLs on a manual clock, counters, scans.
+"""A tour of kvengine: strings and TTLs on a manual clock, data types, a transaction,
+a Lua script, a cache under maxmemory, and a data directory that survives a restart.
 
 Run: make demo
 """
 
 from __future__ import annotations
 
+import tempfile
+import threading
+
 import kvengine
 from kvengine import Engine, ManualClock
 
 
-def main() -> None:
+def strings_and_ttls() -> None:
     clock = ManualClock()
     kv = Engine(clock=clock, decode_responses=True)
-    print(f"kvengine {kvengine.__version__}, native C table: {kvengine.NATIVE}")
-
     kv.set("user:1", "ann", ex=60)
     kv.set("user:2", "bob")
-    kv.mset({"page:home": 0, "page:about": 0})
     for _ in range(3):
         kv.incr("page:home")
     print("GET user:1            ->", kv.get("user:1"))
     print("TTL user:1            ->", kv.ttl("user:1"))
     print("INCR page:home x3     ->", kv.get("page:home"))
-    print("KEYS page:*           ->", sorted(kv.keys("page:*")))
-
     clock.advance(61)  # time moves only when we say so
     print("after 61 s, GET user:1 ->", kv.get("user:1"), "(expired)")
-    print("DBSIZE                ->", kv.dbsize())
-
     try:
         kv.incr("user:2")
     except kvengine.ResponseError as exc:
         print("INCR user:2           -> error:", exc)
-
-    hits = kv.server.keyspace_hits
-    misses = kv.server.keyspace_misses
-    expired = kv.server.stats.expired_keys
-    print(f"stats: keyspace_hits={hits} keyspace_misses={misses} expired_keys={expired}")
     kv.close()
+
+
+def data_types() -> None:
+    kv = Engine(decode_responses=True)
+    kv.hset("user:1:profile", mapping={"name": "ann", "lang": "fr"})
+    kv.zadd("age", {"ann": 31, "bob": 27, "cyd": 45})
+    kv.sadd("tags", "redis", "python", "c")
+    print("HGETALL user:1:profile ->", kv.hgetall("user:1:profile"))
+    print("ZRANGE age WITHSCORES  ->", kv.zrange("age", 0, -1, withscores=True))
+    print("SINTER tags            ->", sorted(kv.sinter("tags")))
+
+    # A queue: a consumer thread blocks in BLPOP until a producer pushes.
+    got: list[object] = []
+    consumer = threading.Thread(target=lambda: got.append(kv.blpop(["jobs"], timeout=5)))
+    consumer.start()
+    kv.rpush("jobs", "resize:42")
+    consumer.join()
+    print("BLPOP jobs (threaded)  ->", got[0])
+    kv.close()
+
+
+def transactions_and_scripts() -> None:
+    kv = Engine(decode_responses=True)
+    kv.set("balance", 100)
+
+    def withdraw(pipe: kvengine.pipeline.Pipeline) -> None:
+        balance = int(pipe.get("balance"))  # WATCHed read
+        pipe.multi()
+        pipe.set("balance", balance - 30)
+
+    kv.transaction(withdraw, "balance")  # WATCH/MULTI/EXEC, retried on conflict
+    print("after transaction, balance ->", kv.get("balance"))
+
+    limiter = kv.register_script(
+        """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+        return n <= tonumber(ARGV[2]) and 1 or 0
+        """
+    )
+    allowed = [limiter(keys=["rate:ann"], args=[60, 3]) for _ in range(5)]
+    print("rate limiter (3/min), 5 calls ->", allowed)
+    kv.close()
+
+
+def cache_under_maxmemory() -> None:
+    cache = Engine(maxmemory="200kb", maxmemory_policy="allkeys-lru")
+    for i in range(10_000):
+        cache.set(f"page:{i}", "x" * 100)
+    info = cache.info()
+    print(f"cache: {cache.dbsize()} keys kept, {info['evicted_keys']} evicted, "
+          f"used_memory {info['used_memory_human']} (maxmemory {info['maxmemory_human']}; "
+          "the last write may overshoot, as in Redis)")
+    cache.close()
+
+
+def persistence() -> None:
+    with tempfile.TemporaryDirectory() as data:
+        with Engine(data) as kv:  # hybrid snapshot + append-only log, fsync every second
+            kv.set("greeting", "bonjour")
+            kv.rpush("history", "a", "b", "c")
+        with Engine(data, decode_responses=True) as kv:  # a restart: the data is back
+            print("after restart          ->", kv.get("greeting"), kv.lrange("history", 0, -1))
+
+
+def main() -> None:
+    print(f"kvengine {kvengine.__version__}, native C table: {kvengine.NATIVE}\n")
+    for part in (strings_and_ttls, data_types, transactions_and_scripts, cache_under_maxmemory,
+                 persistence):
+        print(f"-- {part.__name__.replace('_', ' ')}")
+        part()
+        print()
 
 
 if __name__ == "__main__":

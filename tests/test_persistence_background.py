@@ -155,7 +155,7 @@ def test_automatic_rewrite_by_percentage_and_min_size(tmp_path, clock) -> None:
 def test_save_points_follow_the_engine_clock(tmp_path, clock) -> None:
     kv = open_engine(tmp_path, clock, persistence="snapshot", save="100 1 10 3")
     backend = kv.server.persistence
-    start = kv.execute_command("LASTSAVE")
+    start = int(kv.lastsave().timestamp())
     assert start == clock() // 1000
     kv.set("a", 1)
     backend.cron(kv.server)
@@ -167,7 +167,7 @@ def test_save_points_follow_the_engine_clock(tmp_path, clock) -> None:
     kv.set("c", 1)
     backend.cron(kv.server)
     assert backend.wait() and (tmp_path / "dump.rdb").exists()
-    assert kv.execute_command("LASTSAVE") == clock() // 1000 == start + 11
+    assert int(kv.lastsave().timestamp()) == clock() // 1000 == start + 11
     assert backend.persistence_info()["rdb_changes_since_last_save"] == 0
     kv.close()
 

@@ -138,5 +138,5 @@ def test_manual_clock_lastsave(tmp_path) -> None:
     kv = Engine(str(tmp_path), persistence="snapshot", clock=clock, active_expire=False)
     clock.advance(5)
     kv.save()
-    assert kv.execute_command("LASTSAVE") == 1_700_000_005
+    assert int(kv.lastsave().timestamp()) == 1_700_000_005
     kv.close()
