@@ -27,7 +27,7 @@ test-pure:
 	KVENGINE_PUREPYTHON=1 KVENGINE_REQUIRE_REDIS=1 $(PYTEST)
 
 bench: install redis-server  ## side-by-side benchmarks; the table goes to benchmarks/RESULTS.md by hand
-	KVENGINE_REQUIRE_NATIVE=1 $(PYTHON) -m pytest benchmarks/test_bench_core.py benchmarks/test_bench_types.py -q -p no:cacheprovider \
+	KVENGINE_REQUIRE_NATIVE=1 $(PYTHON) -m pytest benchmarks/test_bench_core.py benchmarks/test_bench_types.py benchmarks/test_bench_scripting.py -q -p no:cacheprovider \
 		--benchmark-json=benchmarks/results.json
 	$(PYTHON) benchmarks/report.py benchmarks/results.json
 
