@@ -64,7 +64,8 @@ CASES: dict[str, list[tuple[str, ...]]] = {
         ("SORT", "nums", "BY", "nokey_*"), ("SORT", "nums", "BY", "w_*", "LIMIT", "1", "2"),
         ("SORT", "words", "BY", "w_*", "ALPHA"), ("SORT", "words", "BY", "w_*", "ALPHA", "DESC"),
         ("SORT", "iset", "BY", "w_*"), ("SORT", "zn", "BY", "w_*"), ("SORT", "nums", "BY", "str*"),
-        ("SORT", "nums", "BY", "h_*->"),
+        ("SORT", "nums", "BY", "h_*->"), ("SORT", "nums", "BY", "nosort", "BY", "w_*"),
+        ("SORT", "nums", "BY", "w_*", "BY", "nosort", "DESC"),
     ],
     "get-patterns": [
         ("SORT", "nums", "GET", "o_*"), ("SORT", "nums", "GET", "#", "GET", "o_*", "GET", "h_*->g"),
