@@ -97,6 +97,11 @@ def unregister(srv: Server, waiter: Waiter) -> None:
             del srv.blocked[dk]
 
 
+def wanted_type(cmd: Command) -> str:
+    """The type a blocked command pops from: sorted sets for BZ*, lists otherwise."""
+    return "zset" if cmd.name.startswith("bz") else "list"
+
+
 def serve_ready(srv: Server) -> None:
     """Serve the clients blocked on keys that became ready (engine lock held).
 
@@ -108,9 +113,20 @@ def serve_ready(srv: Server) -> None:
 
     while srv.ready_keys:
         dk = srv.ready_keys.pop(0)
-        line = srv.blocked.get(dk)
-        while line:
-            waiter = line[0]
+        db = srv.dbs[dk[0]]
+        while True:
+            line = srv.blocked.get(dk)
+            if not line:
+                break
+            # Only a waiter for the type the key now holds is served (a BLPOP stays
+            # blocked when its key became a sorted set, as in Redis); others wait on.
+            value = db.peek(dk[1])
+            if value is None:
+                break
+            held = "string" if type(value) is bytes else value.redis_type
+            waiter = next((w for w in line if wanted_type(w.cmd) == held), None)
+            if waiter is None:
+                break
             client = waiter.client
             saved_db = client.db
             client.db = srv.dbs[dk[0]]
@@ -125,7 +141,6 @@ def serve_ready(srv: Server) -> None:
             waiter.done = True
             unregister(srv, waiter)
             waiter.event.set()
-            line = srv.blocked.get(dk)
 
 
 def block(client: Client, cmd: Command, argv: Argv, signal: Block) -> Waiter:

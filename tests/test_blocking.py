@@ -162,3 +162,31 @@ def test_many_consumers_get_every_item_once(n: int) -> None:
         t.join(10)
     assert sorted(int(x) for x in results) == list(range(200))
     kv.close()
+
+
+def test_waiter_stays_blocked_when_its_key_becomes_another_type() -> None:
+    """Redis serves a ready key only to waiters of its type: a BLPOP whose key became a
+    sorted set keeps waiting (no WRONGTYPE), and a BZPOPMIN on the same key is served."""
+    import threading
+    import time
+
+    from kvengine import Engine
+
+    kv = Engine(active_expire=False)
+    got: dict[str, object] = {}
+    lpop = threading.Thread(target=lambda: got.setdefault("blpop", kv.client().blpop(["k"], timeout=5)))
+    lpop.start()
+    while not kv.server.blocked:
+        time.sleep(0.001)
+    zpop = threading.Thread(target=lambda: got.setdefault("bzpopmin", kv.client().bzpopmin(["k"], timeout=5)))
+    zpop.start()
+    while len(kv.server.blocked.get((0, b"k"), ())) < 2:
+        time.sleep(0.001)
+    kv.zadd("k", {"m": 1})
+    zpop.join(5)
+    assert got == {"bzpopmin": (b"k", b"m", 1.0)}
+    assert kv.server.blocked  # the BLPOP still waits
+    kv.rpush("k", "x")
+    lpop.join(5)
+    assert got["blpop"] == (b"k", b"x")
+    kv.close()
