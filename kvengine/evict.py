@@ -181,9 +181,10 @@ def perform_evictions(srv: Server) -> bool:
             samples = min(srv.maxmemory_samples, MAX_SAMPLES)
             now = srv.now
             stats = srv.stats
+            drop = table.evict_drop
             while used > limit:
                 srv.evict_picks += 1
-                if table.evict_one(samples, volatile, mode, now) is None:
+                if not drop(samples, volatile, mode, now):
                     break
                 stats.evicted_keys += 1
                 srv.dirty += 1

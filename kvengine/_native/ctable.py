@@ -265,6 +265,18 @@ class Table:
         lib.kvt_entry_free(e)
         return key  # type: ignore[no-any-return]
 
+    def evict_drop(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> bool:
+        """evict_one without returning the key (the steady state of a full cache,
+        when nobody needs to be told): True if a key was evicted."""
+        r = lib.kvt_evict_drop(self._t, n, volatile_only, mode, now_ms)
+        if r == _MISS:
+            return False
+        if r <= _OBJECT_BASE:
+            self._release(_OBJECT_BASE - r)
+        elif r < 0:
+            self._raise(r)
+        return True
+
     def pool_reset(self) -> None:
         """Forget the eviction pool (the policy's scores changed meaning)."""
         lib.kvt_pool_reset(self._t)

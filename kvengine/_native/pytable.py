@@ -407,6 +407,10 @@ class Table:
                     return key
         return None
 
+    def evict_drop(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> bool:
+        """evict_one without returning the key: True if a key was evicted."""
+        return self.evict_one(n, volatile_only, mode, now_ms) is not None
+
     def pool_reset(self) -> None:
         """Forget the eviction pool (the policy's scores changed meaning)."""
         self._pool[:] = [None] * POOL_SIZE

@@ -567,6 +567,14 @@ int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
     return KVT_MISS;
 }
 
+int64_t kvt_evict_drop(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms) {
+    const char *val;
+    int64_t r = kvt_evict(t, n, volatile_only, mode, now_ms, &val);
+    if (r == KVT_MISS || r == KVT_EINVAL) return r;
+    kvt_entry_free(kvt_take_detached(t));
+    return r;
+}
+
 kvt_entry *kvt_random(kvt *t) {
     if (!t->count) return NULL;
     /* Random bucket until a non-empty one, then a random position in its chain. */

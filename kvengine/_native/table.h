@@ -93,6 +93,9 @@ size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t n
  * length, or KVT_OBJECT_BASE - handle) and the key is in the detached entry; KVT_MISS
  * when nothing can be evicted. */
 int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms, const char **out_val);
+/* kvt_evict without handing the entry back: it is freed here (the caller only learns
+ * an object handle to release: the return value is kvt_evict's). */
+int64_t kvt_evict_drop(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms);
 /* Forget the pool (when the policy's scores change meaning). */
 void kvt_pool_reset(kvt *t);
 kvt_entry *kvt_random(kvt *t);
