@@ -29,8 +29,8 @@ HASH_MAX_LISTPACK_VALUE = 64
 # Size model (bytes), calibrated against CPython 3.11's RSS growth (see DESIGN.md and
 # benchmarks/bench_memory_types.py): the Hash object and its dict, and per field two
 # bytes objects plus a dict slot; the field and value lengths are added.
-HASH_BASE_BYTES = 200
-HASH_ENTRY_BYTES = 65
+HASH_BASE_BYTES = 230
+HASH_ENTRY_BYTES = 115
 
 
 @register_type
