@@ -281,12 +281,14 @@ def test_every_policy_holds_the_limit_under_sustained_writes(clock: ManualClock,
     srv = kv.server
     for i in range(3000):
         if i % 3 == 0:
-            kv.hset(f"h{i}", mapping={"a": "1", "b": "2"})  # containers count too
-            kv.expire(f"h{i}", 10_000)
+            key = f"h{i}"
+            kv.hset(key, mapping={"a": "1", "b": "2"})  # containers count too
+            kv.expire(key, 10_000)
         else:
-            kv.set(f"k{i}", VALUE, ex=10_000)
+            key = f"k{i}"
+            kv.set(key, VALUE, ex=10_000)
         if i % 50 == 0:
             clock.advance(1)
-        # Redis checks before a command: one command may overshoot, never more.
-        assert srv.used_memory() <= 60_000 + 400
+        # Redis checks before a command: the last write may overshoot by its own size.
+        assert srv.used_memory() <= 60_000 + (kv.memory_usage(key) or 0)
     assert kv.info("stats")["evicted_keys"] > 0
