@@ -289,6 +289,8 @@ def test_every_policy_holds_the_limit_under_sustained_writes(clock: ManualClock,
             kv.set(key, VALUE, ex=10_000)
         if i % 50 == 0:
             clock.advance(1)
-        # Redis checks before a command: the last write may overshoot by its own size.
-        assert srv.used_memory() <= 60_000 + (kv.memory_usage(key) or 0)
+        # Redis checks before a command: the last write may overshoot by its own size,
+        # plus the new half of the bucket array when that write doubled it (Redis defers
+        # such growth while over maxmemory; kvengine does not, see docs/eviction.md).
+        assert srv.used_memory() <= 60_000 + (kv.memory_usage(key) or 0) + 8 * kv.dbsize()
     assert kv.info("stats")["evicted_keys"] > 0
