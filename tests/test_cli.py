@@ -12,7 +12,6 @@ import io
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -34,41 +33,18 @@ from kvengine.cli import (
     split_args,
 )
 from kvengine.reply import Status
+from tests.redis_server import redis_server, require
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_CLI = shutil.which("redis-cli")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A private redis-server, for comparing with redis-cli talking to it."""
-    exe = shutil.which("redis-server")
-    if exe is None or REDIS_CLI is None:
-        if os.environ.get("KVENGINE_REQUIRE_REDIS"):
-            pytest.fail("redis-server and redis-cli are required (KVENGINE_REQUIRE_REDIS=1)")
-        pytest.skip("redis-server / redis-cli are not installed")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis-cli")
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while subprocess.run([REDIS_CLI, "-p", str(port), "ping"], capture_output=True).stdout != b"PONG\n":
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("redis-server did not start")
-        time.sleep(0.05)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    require("redis-server", "redis-cli")
+    with redis_server(tmp_path_factory.mktemp("redis-cli")) as port:
+        yield port
 
 
 def _run(argv: list[str], stdin: str | None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,12 +13,7 @@ This file runs under every redis-py major version: see tests/compat/run_matrix.s
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -32,44 +27,16 @@ from redis.exceptions import LockError, LockNotOwnedError
 from kvengine import Engine, ManualClock
 from kvengine.commands import TABLE
 from kvengine.redis_compat import AsyncRedis, ConnectionPool, Redis, from_url
+from tests.redis_server import redis_server
 
 REDIS_PY = tuple(int(x) for x in redis.__version__.split(".")[:2])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A private redis-server for this module (skipped without one, unless required)."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        if os.environ.get("KVENGINE_REQUIRE_REDIS"):
-            pytest.fail("redis-server is required (KVENGINE_REQUIRE_REDIS=1) but not installed")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis-compat")
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis(port=port).ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis-compat")) as port:
+        yield port
 
 
 def needs(*commands: str) -> None:

@@ -17,6 +17,7 @@ import pytest
 from kvengine import BusyError, Engine, NoScriptError, ResponseError, scripting
 from kvengine.exceptions import OutOfMemoryError
 from kvengine.functions import registry
+from tests.threads import start
 
 SPIN = "while true do end"
 
@@ -30,18 +31,6 @@ def capture_log(kv: Engine) -> list[tuple[int, list[bytes]]]:
     return logged
 
 
-def in_thread(fn: Any) -> tuple[threading.Thread, list[Any]]:
-    out: list[Any] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as exc:  # handed to the test
-            out.append(exc)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, out
 
 
 def wait_busy(kv: Engine, command: tuple[Any, ...] = ("PING",)) -> BusyError:
@@ -245,7 +234,7 @@ def busy_kv():
 
 def test_busy_then_script_kill(busy_kv: Engine) -> None:
     kv = busy_kv
-    t, out = in_thread(lambda: kv.client().eval(SPIN, 0))
+    t, out = start(lambda: kv.client().eval(SPIN, 0))
     exc = wait_busy(kv)
     assert str(exc) == "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
     with pytest.raises(BusyError):
@@ -268,7 +257,7 @@ def test_busy_then_script_kill(busy_kv: Engine) -> None:
 def test_killed_script_cannot_protect_itself_with_pcall(busy_kv: Engine) -> None:
     kv = busy_kv
     script = "while true do pcall(function() while true do end end) end"
-    t, out = in_thread(lambda: kv.client().eval(script, 0))
+    t, out = start(lambda: kv.client().eval(script, 0))
     wait_busy(kv)
     assert kv.script_kill() is True
     t.join(10)
@@ -281,7 +270,7 @@ def test_unkillable_after_a_write(busy_kv: Engine) -> None:
     script = ("local t0 = redis.call('time') redis.call('set', 'w', '1') "
               "repeat local t = redis.call('time') until (t[1]-t0[1])*1000000 + (t[2]-t0[2]) > 300000 "
               "return 'done'")
-    t, out = in_thread(lambda: kv.client().eval(script, 0))
+    t, out = start(lambda: kv.client().eval(script, 0))
     wait_busy(kv)
     with pytest.raises(ResponseError, match=r"^UNKILLABLE Sorry the script already executed write commands"):
         kv.script_kill()
@@ -293,7 +282,7 @@ def test_unkillable_after_a_write(busy_kv: Engine) -> None:
 def test_function_kill_and_stats(busy_kv: Engine) -> None:
     kv = busy_kv
     kv.function_load("#!lua name=spin\nredis.register_function('spin', function() while true do end end)")
-    t, out = in_thread(lambda: kv.client().fcall("spin", 0))
+    t, out = start(lambda: kv.client().fcall("spin", 0))
     exc = wait_busy(kv)
     assert str(exc) == "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
     stats = kv.function_stats()
@@ -313,7 +302,7 @@ def test_no_busy_below_the_threshold() -> None:
     script = ("local t0 = redis.call('time') "
               "repeat local t = redis.call('time') until (t[1]-t0[1])*1000000 + (t[2]-t0[2]) > 100000 "
               "return 'done'")
-    t, out = in_thread(lambda: kv.client().eval(script, 0))
+    t, out = start(lambda: kv.client().eval(script, 0))
     time.sleep(0.02)
     assert kv.ping() is True  # waited, no BUSY
     t.join(10)
@@ -500,7 +489,7 @@ def test_many_arguments_travel_as_tables(kv: Engine) -> None:
 
 def test_script_push_serves_a_blocked_client_after_the_script() -> None:
     kv = Engine(active_expire=False)
-    t, out = in_thread(lambda: kv.client().blpop("q", 5))
+    t, out = start(lambda: kv.client().blpop("q", 5))
     for _ in range(400):  # wait (real time, bounded) until the client is blocked
         with kv.server.lock:
             if kv.server.blocked:

@@ -8,11 +8,6 @@ skipped, unless KVENGINE_REQUIRE_REDIS=1 (CI) makes that a failure.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,43 +17,14 @@ redis = pytest.importorskip("redis")
 
 from kvengine import Engine  # noqa: E402
 from kvengine.reply import Status  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.redis_server import redis_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Port of a private redis-server for this test session."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        if os.environ.get("KVENGINE_REQUIRE_REDIS"):
-            pytest.fail("redis-server is required (KVENGINE_REQUIRE_REDIS=1) but not installed")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--daemonize", "no", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis(port=port).ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as port:
+        yield port
 
 
 def normalize(reply: Any) -> Any:
