@@ -18,6 +18,20 @@ from kvengine.api.callbacks import CALLBACKS
 ScoreCast = type | Callable[[Any], Any]
 
 
+def _range_args(
+    name: Any, lo: Any, hi: Any, start: int | None, num: int | None, withscores: bool = False
+) -> list[Any]:
+    """The arguments of the *RANGEBYSCORE / *RANGEBYLEX commands, checked as redis-py does."""
+    if (start is None) != (num is None):
+        raise e.DataError("``start`` and ``num`` must both be specified")
+    pieces: list[Any] = [name, lo, hi]
+    if start is not None:
+        pieces += [b"LIMIT", start, num]
+    if withscores:
+        pieces.append(b"WITHSCORES")
+    return pieces
+
+
 class SortedSetCommands(ApiBase):
     """ZADD, ZRANGE, BZPOPMIN and friends, with redis-py's signatures."""
 
@@ -219,11 +233,7 @@ class SortedSetCommands(ApiBase):
         start: int | None = None, num: int | None = None,
     ) -> list[Any]:
         """Members between two lex bounds (a slice with start/num)."""
-        if (start is not None and num is None) or (num is not None and start is None):
-            raise e.DataError("``start`` and ``num`` must both be specified")
-        pieces: list[Any] = [name, min, max]
-        if start is not None and num is not None:
-            pieces += [b"LIMIT", start, num]
+        pieces = _range_args(name, min, max, start, num)
         return self._x(b"ZRANGEBYLEX", *pieces)  # type: ignore[no-any-return]
 
     def zrevrangebylex(
@@ -231,11 +241,7 @@ class SortedSetCommands(ApiBase):
         start: int | None = None, num: int | None = None,
     ) -> list[Any]:
         """Members between two lex bounds, highest first."""
-        if (start is not None and num is None) or (num is not None and start is None):
-            raise e.DataError("``start`` and ``num`` must both be specified")
-        pieces: list[Any] = [name, max, min]
-        if start is not None and num is not None:
-            pieces += [b"LIMIT", start, num]
+        pieces = _range_args(name, max, min, start, num)
         return self._x(b"ZREVRANGEBYLEX", *pieces)  # type: ignore[no-any-return]
 
     def zrangebyscore(
@@ -249,13 +255,7 @@ class SortedSetCommands(ApiBase):
         score_cast_func: ScoreCast = float,
     ) -> list[Any]:
         """Members with min <= score <= max (a slice with start/num)."""
-        if (start is not None and num is None) or (num is not None and start is None):
-            raise e.DataError("``start`` and ``num`` must both be specified")
-        pieces: list[Any] = [name, min, max]
-        if start is not None and num is not None:
-            pieces += [b"LIMIT", start, num]
-        if withscores:
-            pieces.append(b"WITHSCORES")
+        pieces = _range_args(name, min, max, start, num, withscores)
         return self._zcmd(  # type: ignore[no-any-return]
             b"ZRANGEBYSCORE", *pieces, withscores=withscores, score_cast_func=score_cast_func
         )
@@ -271,13 +271,7 @@ class SortedSetCommands(ApiBase):
         score_cast_func: ScoreCast = float,
     ) -> list[Any]:
         """Members with max >= score >= min, highest first."""
-        if (start is not None and num is None) or (num is not None and start is None):
-            raise e.DataError("``start`` and ``num`` must both be specified")
-        pieces: list[Any] = [name, max, min]
-        if start is not None and num is not None:
-            pieces += [b"LIMIT", start, num]
-        if withscores:
-            pieces.append(b"WITHSCORES")
+        pieces = _range_args(name, max, min, start, num, withscores)
         return self._zcmd(  # type: ignore[no-any-return]
             b"ZREVRANGEBYSCORE", *pieces, withscores=withscores, score_cast_func=score_cast_func
         )
