@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
 from kvengine.clock import system_clock
+from kvengine.util import LLONG_MAX, parse_float
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -51,6 +52,20 @@ class Block(Exception):
 def may_block(c: Client) -> bool:
     """False inside MULTI/EXEC or a script, where blocking commands answer at once."""
     return c.multi is None and not c.in_exec and not c.in_script
+
+
+def parse_timeout(arg: bytes) -> int:
+    """Redis's getTimeoutFromObjectOrReply: a blocking command's timeout (seconds, a
+    double) in ms, with Redis's errors."""
+    seconds = parse_float(arg)
+    if seconds is None or seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise e.err("timeout is not a float or out of range")
+    if seconds < 0:
+        raise e.err("timeout is negative")
+    ms = int(seconds * 1000)
+    if ms > LLONG_MAX // 2:
+        raise e.err("timeout is out of range")
+    return ms
 
 
 def deadline_from(c: Client, timeout_ms: int) -> int | None:

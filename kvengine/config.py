@@ -93,7 +93,6 @@ def parse_enum(value: str, choices: Iterable[str]) -> str:
 
 
 INT_MAX = 2**31 - 1
-LLONG_MAX = 2**63 - 1
 
 
 def attr_param(

@@ -915,10 +915,9 @@ def script_help_command(c: Client, argv: Argv) -> Reply:
 
 # -- configuration ----------------------------------------------------------------------------
 def _register_config() -> None:
-    try:
-        from kvengine.config import LLONG_MAX, Param, attr_param, register
-    except ImportError:  # pragma: no cover - config framework not present
-        return
+    from kvengine.config import Param, attr_param, register
+    from kvengine.util import LLONG_MAX
+
     param = attr_param("busy-reply-threshold", "busy_reply_threshold", "int", lo=0, hi=LLONG_MAX, owner=state)
     register(Param(param.name, param.get, param.set, aliases=("lua-time-limit",)))
 

@@ -7,7 +7,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
-from kvengine.blocking import Block, deadline_from, may_block
+from kvengine.blocking import Block, deadline_from, may_block, parse_timeout
 from kvengine.commands import (
     BLOCKING,
     DENYOOM,
@@ -22,7 +22,7 @@ from kvengine.commands import (
 )
 from kvengine.reply import OK
 from kvengine.serialize import register_type
-from kvengine.util import LLONG_MAX, get_int, parse_float
+from kvengine.util import LLONG_MAX, get_int
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -432,22 +432,11 @@ def lmpop_command(c: Client, argv: Argv) -> Reply:
 
 
 # -- blocking ---------------------------------------------------------------------------------
-def _timeout_ms(arg: bytes) -> int:
-    """Redis's getTimeoutFromObjectOrReply: seconds as a double, in ms."""
-    seconds = parse_float(arg)
-    if seconds is None or seconds != seconds or seconds in (float("inf"), float("-inf")):
-        raise e.err("timeout is not a float or out of range")
-    if seconds < 0:
-        raise e.err("timeout is negative")
-    ms = int(seconds * 1000)
-    if ms > LLONG_MAX // 2:
-        raise e.err("timeout is out of range")
-    return ms
 
 
 def _blocking_pop(c: Client, argv: Argv, left: bool) -> Reply:
     """Implements BLPOP and BRPOP."""
-    timeout = _timeout_ms(argv[-1])
+    timeout = parse_timeout(argv[-1])
     keys = argv[1:-1]
     for key in keys:
         lst = _get_list(c, key, True)
@@ -486,19 +475,19 @@ def _blocking_move(c: Client, src: bytes, dst: bytes, src_left: bool, dst_left: 
 def blmove_command(c: Client, argv: Argv) -> Reply:
     """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout"""
     src_left, dst_left = _side(argv[3]), _side(argv[4])
-    return _blocking_move(c, argv[1], argv[2], src_left, dst_left, _timeout_ms(argv[5]))
+    return _blocking_move(c, argv[1], argv[2], src_left, dst_left, parse_timeout(argv[5]))
 
 
 @command("BRPOPLPUSH", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, keys=(1, 2, 1))
 def brpoplpush_command(c: Client, argv: Argv) -> Reply:
     """BRPOPLPUSH source destination timeout"""
-    return _blocking_move(c, argv[1], argv[2], False, True, _timeout_ms(argv[3]))
+    return _blocking_move(c, argv[1], argv[2], False, True, parse_timeout(argv[3]))
 
 
 @command("BLMPOP", -5, WRITE | BLOCKING | MOVABLEKEYS, keys=(0, 0, 0))
 def blmpop_command(c: Client, argv: Argv) -> Reply:
     """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
-    timeout = _timeout_ms(argv[1])
+    timeout = parse_timeout(argv[1])
     keys, left, count = _mpop_args(argv, 2)
     reply = _mpop(c, keys, left, count)
     if reply is None and may_block(c):

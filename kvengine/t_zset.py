@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sortedcontainers import SortedList
 
 from kvengine import exceptions as e
-from kvengine.blocking import Block, deadline_from, may_block
+from kvengine.blocking import Block, deadline_from, may_block, parse_timeout
 from kvengine.commands import (
     BLOCKING,
     DENYOOM,
@@ -41,7 +41,6 @@ from kvengine.commands import (
 from kvengine.containers import ScanOrder, random_source
 from kvengine.keys import glob_match, parse_cursor, scan_options
 from kvengine.serialize import register_type
-from kvengine.t_list import _timeout_ms
 from kvengine.t_set import Set
 from kvengine.util import LLONG_MAX, format_double, get_int, parse_float
 
@@ -918,7 +917,7 @@ def _pop_name(highest: bool) -> bytes:
 
 def _blocking_zpop(c: Client, argv: Argv, highest: bool) -> Reply:
     """Implements BZPOPMIN and BZPOPMAX: [key, member, score] or nil on timeout."""
-    timeout = _timeout_ms(argv[-1])
+    timeout = parse_timeout(argv[-1])
     keys = argv[1:-1]
     found = _first_zset(c, keys)
     if found is not None:
@@ -989,7 +988,7 @@ def zmpop_command(c: Client, argv: Argv) -> Reply:
 def bzmpop_command(c: Client, argv: Argv) -> Reply:
     """BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]"""
     keys, highest, count = _mpop_args(argv, 2)
-    timeout = _timeout_ms(argv[1])
+    timeout = parse_timeout(argv[1])
     reply = _mpop(c, keys, highest, count)
     if reply is None and may_block(c):
         raise Block(keys, deadline_from(c, timeout))
