@@ -79,3 +79,29 @@ def test_closed_engine(kv: Engine) -> None:
         kv.get("k")
     with pytest.raises(kvengine.ConnectionError):
         kv.set("k", "v")
+
+
+def test_fast_set_signals_watch_and_dirty_like_the_general_path(kv: Engine) -> None:
+    dirty = kv.server.dirty
+    kv.set("plain", "v")  # no watcher, no waiter: the shortest path
+    assert kv.server.dirty == dirty + 1
+    pipe = kv.pipeline()
+    pipe.watch("w")
+    kv.set("w", "changed")  # the fast path must still invalidate the watcher
+    pipe.multi()
+    pipe.get("w")
+    with pytest.raises(kvengine.WatchError):
+        pipe.execute()
+
+
+def test_fast_get_expires_and_logs_del(clock: ManualClock) -> None:
+    kv = Engine(clock=clock, active_expire=False)
+    fed: list = []
+    srv = kv.server
+    srv.feeding = True
+    srv.flush_feed = lambda: (fed.extend(srv.pending_ops), srv.pending_ops.clear())  # type: ignore[method-assign]
+    kv.set("k", "v", px=5)
+    fed.clear()
+    clock.advance(ms=5)
+    assert kv.get("k") is None
+    assert [op for _, op in fed] == [[b"DEL", b"k"]]

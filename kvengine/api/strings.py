@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from time import time_ns as _time_ns
 from typing import Any
 
 from kvengine import exceptions as e
 from kvengine import t_string
+from kvengine._native import NO_EXPIRE
 from kvengine.api.base import ApiBase, EncodableT, KeyT, list_or_args
+from kvengine.clock import system_clock
 from kvengine.commands import TABLE
 
 # Resolved once: GET and SET are the hot path and skip the table lookup.
@@ -93,9 +96,18 @@ class StringCommands(ApiBase):
         try:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
-            srv.now = srv.clock()
+            clock = srv.clock
+            srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
             _GET.calls += 1
-            value = self.db.lookup_read(key)  # type: ignore[attr-defined]
+            db = self.db  # type: ignore[attr-defined]
+            table = db.table
+            value = table.lookup(key, now)  # Database.lookup_read, inlined
+            if value is None:
+                if table.expired:
+                    db.drain_expired()
+                db.misses += 1
+            else:
+                db.hits += 1
             if srv.pending_ops:
                 srv.flush_feed()
         finally:
@@ -135,14 +147,19 @@ class StringCommands(ApiBase):
             try:
                 if srv.closed:
                     raise e.ConnectionError("the engine is closed")
-                srv.now = srv.clock()
+                clock = srv.clock
+                srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
                 if srv.write_denied is not None:
                     raise e.error_from_line(srv.write_denied)
                 if srv.maxmemory:
                     srv.free_memory_or_oom()
                 _SET.calls += 1
                 db = self.db  # type: ignore[attr-defined]
-                db.set(key, val)
+                db.table.set(key, val, NO_EXPIRE, now)  # Database.set, inlined
+                if srv.watched or srv.blocked:
+                    db.modified(key)
+                else:
+                    srv.dirty += 1
                 if srv.feeding:
                     srv.propagate(db.id, [b"SET", key, val])
                 if srv.pending_ops:
