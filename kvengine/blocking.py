@@ -158,6 +158,22 @@ def serve_ready(srv: Server) -> None:
             waiter.event.set()
 
 
+def unblock(client: Client) -> bool:
+    """Take `client`'s blocked call out of every key's line and wake it with its
+    timeout reply (Redis's CLIENT UNBLOCK).  False if it was not (yet) blocked."""
+    srv = client.server
+    found = False
+    with srv.lock:
+        for line in list(srv.blocked.values()):
+            for waiter in list(line):
+                if waiter.client is client and not waiter.done:
+                    unregister(srv, waiter)
+                    waiter.deadline_ms = -(1 << 62)
+                    waiter.event.set()
+                    found = True
+    return found
+
+
 def block(client: Client, cmd: Command, argv: Argv, signal: Block) -> Waiter:
     """Register a blocked call (engine lock held, so no push can slip in between
     the failed attempt and the registration)."""

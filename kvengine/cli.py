@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
+from kvengine import blocking, util
 from kvengine import exceptions as e
 from kvengine.client import Client
 from kvengine.commands import TABLE, Command, all_commands
@@ -49,82 +50,23 @@ class CliError(Exception):
 
 # -- argument splitting (redis-cli's sdssplitargs) ---------------------------------------------
 
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a"}
-_HEX = "0123456789abcdefABCDEF"
-
-
 def split_args(line: str) -> list[str] | None:
-    """Split a command line as redis-cli does (sdssplitargs); None if the quoting is
-    invalid (unbalanced quotes, or a closing quote not followed by a space)."""
-    out: list[str] = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i].isspace():
-            i += 1
-        if i >= n:
-            return out
-        current: list[str] = []
-        in_dq = in_sq = False
-        while True:
-            if in_dq:
-                if i >= n:
-                    return None  # unterminated quotes
-                ch = line[i]
-                if ch == "\\" and i + 3 < n and line[i + 1] == "x" and line[i + 2] in _HEX and line[i + 3] in _HEX:
-                    current.append(chr(int(line[i + 2:i + 4], 16)))
-                    i += 3
-                elif ch == "\\" and i + 1 < n:
-                    i += 1
-                    current.append(_ESCAPES.get(line[i], line[i]))
-                elif ch == '"':
-                    # a closing quote must be followed by a space or the end
-                    if i + 1 < n and not line[i + 1].isspace():
-                        return None
-                    i += 1
-                    break
-                else:
-                    current.append(ch)
-            elif in_sq:
-                if i >= n:
-                    return None
-                ch = line[i]
-                if ch == "\\" and i + 1 < n and line[i + 1] == "'":
-                    i += 1
-                    current.append("'")
-                elif ch == "'":
-                    if i + 1 < n and not line[i + 1].isspace():
-                        return None
-                    i += 1
-                    break
-                else:
-                    current.append(ch)
-            else:
-                if i >= n:
-                    break
-                ch = line[i]
-                if ch in " \n\r\t\0":
-                    break
-                if ch == '"':
-                    in_dq = True
-                elif ch == "'":
-                    in_sq = True
-                else:
-                    current.append(ch)
-            i += 1
-        out.append("".join(current))
+    """Split a command line as redis-cli does (Redis's sdssplitargs over the line's UTF-8
+    bytes, :func:`kvengine.util.split_args`); None if the quoting is invalid (unbalanced
+    quotes, or a closing quote not followed by a space)."""
+    args = util.split_args(line.encode("utf-8", "surrogateescape"))
+    if args is None:
+        return None
+    return [a.decode("utf-8", "surrogateescape") for a in args]
 
 
 def line_to_argv(line: str) -> list[bytes] | None:
     """Split one typed line into a command's argv (None: invalid quoting).
 
     redis-cli splits bytes: typed UTF-8 text passes through unchanged and a quoted
-    ``"\\xNN"`` is the single byte NN.  Splitting a latin-1 view of the UTF-8 bytes and
-    encoding back gives exactly that.
+    ``"\\xNN"`` is the single byte NN.
     """
-    args = split_args(line.encode("utf-8", "surrogateescape").decode("latin-1"))
-    if args is None:
-        return None
-    return [a.encode("latin-1") for a in args]
+    return util.split_args(line.encode("utf-8", "surrogateescape"))
 
 
 # -- reply formatting (redis-cli's cliFormatReplyTTY / cliFormatReplyRaw) ---------------------
@@ -285,19 +227,8 @@ class ShellClient(Client):
         except e.RedisError as exc:
             return exc
         except KeyboardInterrupt:
-            self.unblock()
+            blocking.unblock(self)
             raise
-
-    def unblock(self) -> None:
-        """Forget any blocked call of this client (Redis's CLIENT UNBLOCK)."""
-        from kvengine import blocking
-
-        srv = self.server
-        with srv.lock:
-            for line in list(srv.blocked.values()):
-                for waiter in list(line):
-                    if waiter.client is self:
-                        blocking.unregister(srv, waiter)
 
 
 # -- opening a data directory -------------------------------------------------------------

@@ -44,7 +44,7 @@ from kvengine.commands import (
 from kvengine.keys import glob_match
 from kvengine.reply import OK, Status
 from kvengine.server import Server
-from kvengine.util import parse_int
+from kvengine.util import parse_int, split_args
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -108,7 +108,7 @@ def parse_metadata(code: bytes) -> tuple[bytes, bytes, bytes]:
     end = code.find(b"\n")
     if end < 0:
         raise e.err("Invalid library metadata")
-    parts = scripting.split_args(code[:end])
+    parts = split_args(code[:end])
     if not parts:
         raise e.err("Invalid library metadata")
     engine = parts[0][2:]

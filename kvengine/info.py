@@ -152,7 +152,7 @@ def _section_clients(srv: Server) -> dict[str, Any]:
 
 def _section_memory(srv: Server) -> dict[str, Any]:
     used = srv.used_memory()
-    peak = max(srv.used_memory_peak, used)
+    peak = srv.memory_peak()
     overhead, _ = _overhead(srv)
     rss = _rss()
     total = _total_system_memory()
@@ -404,7 +404,7 @@ def memory_usage_command(c: Client, argv: Argv) -> Reply:
 
 def memory_stats(srv: Server) -> list[Any]:
     used = srv.used_memory()
-    peak = max(srv.used_memory_peak, used)
+    peak = srv.memory_peak()
     overhead, per_db = _overhead(srv)
     keys = sum(len(db.table) for db in srv.dbs)
     rss = _rss()
@@ -463,8 +463,9 @@ def memory_doctor_command(c: Client, argv: Argv) -> Reply:
     if srv.maxmemory and used > srv.maxmemory * 0.9:
         lines.append(f"Used memory is over 90% of maxmemory ({human_bytes(srv.maxmemory)}), "
                      f"policy {srv.maxmemory_policy}.")
-    if srv.used_memory_peak > used * 1.5:
-        lines.append(f"Peak memory ({human_bytes(srv.used_memory_peak)}) is well above current use.")
+    peak = srv.memory_peak()
+    if peak > used * 1.5:
+        lines.append(f"Peak memory ({human_bytes(peak)}) is well above current use.")
     if len(lines) == 1:
         lines.append("I have no memory problems to report.")
     return " ".join(lines).encode()

@@ -65,21 +65,6 @@ class _ExecRunner(Client):
         return self._run(cmd, argv)
 
 
-class _Held:
-    """Release an already acquired lock at the end of a with block."""
-
-    __slots__ = ("lock",)
-
-    def __init__(self, lock: Any) -> None:
-        self.lock = lock
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
-
-
 def _annotate(exc: Exception, number: int, argv: Argv | None) -> None:
     """redis-py's wording for the first failing command of a pipeline."""
     cmd = " ".join(a.decode("utf-8", "replace") for a in argv or [])
@@ -212,7 +197,7 @@ class Pipeline:
 
             held, _ = acquire_or_busy(view, TABLE[b"exec"], [b"EXEC"])
             assert held  # EXEC is neither lock-free nor allowed while busy: BUSY raises
-        with _Held(lock):
+        try:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
             srv.now = srv.clock()
@@ -238,6 +223,8 @@ class Pipeline:
                     blocking.serve_ready(srv)
                 if srv.pending_ops:
                     srv.flush_feed()
+        finally:
+            lock.release()
         return results, argvs
 
 

@@ -56,6 +56,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
         "kvengine.redis_compat needs redis-py: pip install 'kvengine[redis]'"
     ) from _exc
 
+from kvengine import blocking
 from kvengine import exceptions as e
 from kvengine.client import Client
 from kvengine.commands import BLOCKING, TABLE
@@ -741,29 +742,11 @@ def _may_block(view: Client, argv: Argv) -> bool:
     return cmd is not None and bool(cmd.flags & BLOCKING)
 
 
-def _unblock(view: Client) -> bool:
-    """Take `view`'s blocked call out of every key's line and wake it with its timeout
-    reply (Redis's CLIENT UNBLOCK).  False if it was not (yet) blocked."""
-    from kvengine import blocking
-
-    srv = view.server
-    found = False
-    with srv.lock:
-        for line in list(srv.blocked.values()):
-            for waiter in list(line):
-                if waiter.client is view and not waiter.done:
-                    blocking.unregister(srv, waiter)
-                    waiter.deadline_ms = -(1 << 62)
-                    waiter.event.set()
-                    found = True
-    return found
-
-
 def _unblock_when_blocked(view: Client, thread: threading.Thread) -> None:
     """After a cancel: the worker may not have registered its wait yet; keep trying
     until it has (then unblock it) or has finished."""
     while thread.is_alive():
-        if _unblock(view):
+        if blocking.unblock(view):
             return
         time.sleep(0.001)
 
@@ -901,7 +884,7 @@ class AsyncConnection(_aconn.Connection):
             # Cancelled (or the task is torn down): unblock the call in the engine so it
             # pops nothing for a caller that is gone, and drop this session; the next
             # command opens a fresh one, as redis-py reconnects after a cancelled read.
-            if not _unblock(session.view):
+            if not blocking.unblock(session.view):
                 threading.Thread(target=_unblock_when_blocked, args=(session.view, thread),
                                  daemon=True).start()
             session.pending.clear()

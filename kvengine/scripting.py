@@ -60,7 +60,7 @@ from kvengine.commands import (
 from kvengine.dispatch import execute
 from kvengine.lua.bytecode import untail
 from kvengine.reply import OK, Status
-from kvengine.util import get_int
+from kvengine.util import get_int, split_args
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -119,66 +119,6 @@ _CHECKED_FLAGS = NOSCRIPT | WRITE | MAY_REPLICATE
 _LLONG_MIN = -(1 << 63)
 _LLONG_LIMIT = 1 << 63
 _MANY_ARGS = 1000  # more arguments than this travel to Lua as tables, not on the C stack
-
-
-def split_args(line: bytes) -> list[bytes] | None:
-    """Redis's sdssplitargs: split on blanks, honouring "double" (with escapes) and
-    'single' quotes.  None for unbalanced quotes."""
-    out: list[bytes] = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i:i + 1].isspace():
-            i += 1
-        if i >= n:
-            return out
-        cur = bytearray()
-        inq = insq = False
-        while True:
-            ch = line[i:i + 1]
-            if inq:
-                if ch == b"\\" and line[i + 1:i + 2] == b"x" and _is_hex(line[i + 2:i + 4]):
-                    cur.append(int(line[i + 2:i + 4], 16))
-                    i += 3
-                elif ch == b"\\" and i + 1 < n:
-                    i += 1
-                    esc = line[i:i + 1]
-                    cur += {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"a": b"\a"}.get(esc, esc)
-                elif ch == b'"':
-                    if i + 1 < n and not line[i + 1:i + 2].isspace():
-                        return None
-                    i += 1
-                    break
-                elif not ch:
-                    return None
-                else:
-                    cur += ch
-            elif insq:
-                if ch == b"\\" and line[i + 1:i + 2] == b"'":
-                    i += 1
-                    cur += b"'"
-                elif ch == b"'":
-                    if i + 1 < n and not line[i + 1:i + 2].isspace():
-                        return None
-                    i += 1
-                    break
-                elif not ch:
-                    return None
-                else:
-                    cur += ch
-            elif ch in (b" ", b"\n", b"\r", b"\t", b"\0", b""):
-                break
-            elif ch == b'"':
-                inq = True
-            elif ch == b"'":
-                insq = True
-            else:
-                cur += ch
-            i += 1
-        out.append(bytes(cur))
-
-
-def _is_hex(two: bytes) -> bool:
-    return len(two) == 2 and all(c in b"0123456789abcdefABCDEF" for c in two)
 
 
 def parse_shebang(body: bytes) -> tuple[int, int]:

@@ -145,11 +145,16 @@ class Server:
 
     def used_memory(self) -> int:
         """Bytes accounted for every database's keys and values (tables exactly,
-        containers by their size model); also moves the peak."""
+        containers by their size model), in O(1)."""
+        return self.mem.total()
+
+    def memory_peak(self) -> int:
+        """used_memory_peak, moved up to now (as Redis, sampled by the cron and by
+        INFO/MEMORY rather than on every write)."""
         used = self.mem.total()
         if used > self.used_memory_peak:
             self.used_memory_peak = used
-        return used
+        return self.used_memory_peak
 
     def apply_policy(self) -> None:
         """Make every table's per-key field LRU or LFU to match maxmemory-policy."""
@@ -190,6 +195,7 @@ class Server:
             active_expire_cycle(self)
             if self.evict_pending and self.maxmemory:
                 perform_evictions(self)
+            self.memory_peak()
             self.flush_feed()
 
     def flush_feed(self) -> None:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 
 from kvengine._native._table import ffi, lib
-from kvengine._native.pytable import KEEP_EXPIRE, NO_EXPIRE
+from kvengine._native.pytable import KEEP_EXPIRE, NO_EXPIRE, take_account
 
 _FLAG_OBJECT = 1 << 24
 _INT64_MIN = -(1 << 63)
@@ -87,11 +87,7 @@ class Table:
 
     # -- object slots ----------------------------------------------------------------
     def _store(self, value: object) -> int:
-        mem = getattr(value, "mem", 0)
-        try:
-            value.acct = mem  # type: ignore[attr-defined]
-        except AttributeError:
-            mem = 0
+        mem = take_account(value)
         self.obj_mem += mem
         self.group.obj += mem
         free = self._free

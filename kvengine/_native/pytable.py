@@ -94,6 +94,18 @@ def _swap_remove(items: list[bytes], pos: dict[bytes, int], key: bytes) -> None:
         pos[last] = i
 
 
+def take_account(value: object) -> int:
+    """The bytes a stored container costs under its size model (``value.mem``),
+    remembered on it as ``value.acct`` so later changes are accounted as deltas
+    (Database.modified) and its removal subtracts exactly what was added."""
+    mem: int = getattr(value, "mem", 0)
+    try:
+        value.acct = mem  # type: ignore[attr-defined]
+    except AttributeError:
+        return 0
+    return mem
+
+
 POOL_SIZE = 16  # Redis's EVPOOL_SIZE
 
 
@@ -280,11 +292,7 @@ class Table:
             self.obj_mem -= acct
             self.group.obj -= acct
         if type(value) is not bytes:
-            mem = getattr(value, "mem", 0)
-            try:
-                value.acct = mem  # type: ignore[attr-defined]
-            except AttributeError:
-                mem = 0
+            mem = take_account(value)
             self.obj_mem += mem
             self.group.obj += mem
         if old is not None:
