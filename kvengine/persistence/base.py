@@ -38,7 +38,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kvengine.commands import Argv
 
@@ -112,12 +112,18 @@ def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
         view.release()
 
 
-def write_file_atomic(path: str, data: bytes, fsync: bool = True) -> None:
-    """Write `data` to a temp file beside `path`, fsync, rename over, fsync the directory."""
-    tmp = f"{path}.tmp-{os.getpid()}"
+T = TypeVar("T")
+
+
+def write_atomic(path: str, write: Callable[[int], T], fsync: bool = True, tmp: str | None = None) -> T:
+    """Write a file atomically: `write(fd)` into a temp file beside `path` (or `tmp`),
+    fsync, rename over `path`, fsync the directory.  On any failure the temp file goes
+    and `path` is untouched.  Returns what `write` returned."""
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = tmp or f"{path}.tmp-{os.getpid()}"
     fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        write_all(fd, data)
+        result = write(fd)
         if fsync:
             FS.fsync(fd)
     except BaseException:
@@ -125,9 +131,19 @@ def write_file_atomic(path: str, data: bytes, fsync: bool = True) -> None:
         _silent_unlink(tmp)
         raise
     FS.close(fd)
-    FS.replace(tmp, path)
+    try:
+        FS.replace(tmp, path)
+    except BaseException:
+        _silent_unlink(tmp)
+        raise
     if fsync:
-        FS.fsync_dir(os.path.dirname(os.path.abspath(path)))
+        FS.fsync_dir(directory)
+    return result
+
+
+def write_file_atomic(path: str, data: bytes, fsync: bool = True) -> None:
+    """Write `data` to `path` atomically (see :func:`write_atomic`)."""
+    write_atomic(path, lambda fd: write_all(fd, data), fsync)
 
 
 def _silent_unlink(path: str) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 
 import msgpack
 
-from kvengine.persistence.base import FS, PersistenceError, Progress, _silent_unlink, write_all
+from kvengine.persistence.base import PersistenceError, Progress, write_all, write_atomic
 from kvengine.serialize import VALUE_TYPES
 
 MAGIC = b"KVENGSNP"
@@ -114,27 +114,14 @@ def write_snapshot(
     total: int = 0,
 ) -> int:
     """Write a snapshot of `source` to `path` atomically; return the number of keys."""
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f"temp-{os.getpid()}-{os.path.basename(path)}")
-    fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    try:
-        keys = write_snapshot_fd(fd, source, checksum=checksum, compress=compress, meta=meta,
-                                 progress=progress, total=total)
-        if fsync:
-            FS.fsync(fd)
-    except BaseException:
-        FS.close(fd)
-        _silent_unlink(tmp)
-        raise
-    FS.close(fd)
-    try:
-        FS.replace(tmp, path)
-    except BaseException:
-        _silent_unlink(tmp)
-        raise
-    if fsync:
-        FS.fsync_dir(directory)
-    return keys
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f"temp-{os.getpid()}-{os.path.basename(path)}")
+    return write_atomic(
+        path,
+        lambda fd: write_snapshot_fd(fd, source, checksum=checksum, compress=compress, meta=meta,
+                                     progress=progress, total=total),
+        fsync,
+        tmp,
+    )
 
 
 def write_snapshot_fd(
