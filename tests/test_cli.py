@@ -411,3 +411,9 @@ def test_prompt_toolkit_history_and_completion(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     text = history.read_text()
     assert "+set a 1" in text and "+DBSIZE" in text
+
+
+def test_non_ascii_text_is_one_argument() -> None:
+    """UTF-8 characters whose bytes include 0xA0 are not blanks (sdssplitargs is byte-level)."""
+    assert line_to_argv("set k à") == [b"set", b"k", "à".encode()]
+    assert split_args("set k à") == ["set", "k", "à"]
