@@ -17,7 +17,9 @@ KVENGINE_PUREPYTHON=1, as CI runs the suite both ways):
 Each run lasts KVENGINE_STRESS_SECONDS seconds (default 1.5; set it higher to soak,
 e.g. ``KVENGINE_STRESS_SECONDS=60 python -m pytest tests/test_thread_stress.py``).
 The loop bound is wall time, which no assertion uses; the engine runs on a
-ManualClock that never moves, so nothing expires and BLPOP waits only for data.
+ManualClock that a ticker thread moves a millisecond at a time, so BLPOP timeouts
+fire and short-lived keys (``ttl:*``, written and WATCHed by their own threads) expire
+lazily in the middle of everything else.
 Every join has a timeout: a thread still alive after it is reported as a deadlock.
 """
 
@@ -208,7 +210,13 @@ def balance_checker(run: Run) -> Callable[[random.Random], None]:
     return work
 
 
+PUSH_LUA = "for i, item in ipairs(ARGV) do redis.call('LPUSH', KEYS[1], item) end return #ARGV"
+
+
 def producer(run: Run, pid: int) -> Callable[[random.Random], None]:
+    """LPUSH unique items directly, in pipelines, in MULTI (waiters served after EXEC)
+    and from a script (served after the script)."""
+
     def work(rnd: random.Random) -> None:
         view = run.kv.client()
         mine: list[bytes] = []
@@ -216,11 +224,14 @@ def producer(run: Run, pid: int) -> Callable[[random.Random], None]:
         while run.going():
             batch = [b"p%d:%d" % (pid, n + i) for i in range(rnd.randint(1, 4))]
             n += len(batch)
-            if rnd.random() < 0.3:
-                pipe = view.pipeline(transaction=False)
+            how = rnd.random()
+            if how < 0.4:
+                pipe = view.pipeline(transaction=how < 0.2)
                 for item in batch:
                     pipe.lpush(rnd.choice(QUEUES), item)
-                pipe.execute()
+                assert len(pipe.execute()) == len(batch)
+            elif how < 0.55:
+                assert view.eval(PUSH_LUA, 1, rnd.choice(QUEUES), *batch) == len(batch)
             else:
                 view.lpush(rnd.choice(QUEUES), *batch)
             mine.extend(batch)
@@ -237,11 +248,53 @@ def consumer(run: Run) -> Callable[[random.Random], None]:
         with run.mutex:
             run.consumed.append(got)
         while True:
-            reply = view.blpop(QUEUES, timeout=0)
-            assert reply is not None and reply[0].decode() in QUEUES
+            # A timeout on the engine's clock, which the ticker moves: some waits time
+            # out (None) while items are pushed around them.
+            reply = view.blpop(QUEUES, timeout=rnd.choice((0, 0.05)))
+            if reply is None:
+                continue
+            assert reply[0].decode() in QUEUES
             if reply[1] == STOP:
                 return
             got.append(reply[1])
+
+    return work
+
+
+def ticker(run: Run, clock: ManualClock) -> Callable[[random.Random], None]:
+    """Moves the engine's ManualClock a millisecond at a time (timeouts, expiry)."""
+
+    def work(rnd: random.Random) -> None:
+        pause = threading.Event()
+        while run.going():
+            clock.advance(ms=1)
+            pause.wait(0.0005)
+
+    return work
+
+
+def volatile_worker(run: Run) -> Callable[[random.Random], None]:
+    """Keys with short TTLs, written in pipelines and WATCHed while they expire: no
+    invariant of its own, but lazy expiry inside EXEC and WATCH aborts interleave
+    with everything else."""
+
+    def work(rnd: random.Random) -> None:
+        view = run.kv.client()
+        while run.going():
+            key = f"ttl:{rnd.randint(0, 9)}"
+            pipe = view.pipeline()
+            pipe.set(key, "v", px=rnd.randint(1, 5)).get(key).pttl(key)
+            ok, value, _ = pipe.execute()
+            assert ok is True and value == b"v"
+            with view.pipeline() as pipe:
+                pipe.watch(key)
+                pipe.get(key)
+                pipe.multi()
+                pipe.set(key, "w", px=3).get(key)
+                try:
+                    assert pipe.execute() == [True, b"w"]
+                except e.WatchError:
+                    pass
 
     return work
 
@@ -259,7 +312,8 @@ def fine_switching() -> Iterator[None]:
 
 
 def test_threads_interleaved_keep_every_invariant(fine_switching: None) -> None:
-    kv = Engine(clock=ManualClock(1_700_000_000_000), active_expire=False, seed=11)
+    clock = ManualClock(1_700_000_000_000)
+    kv = Engine(clock=clock, active_expire=False, seed=11)
     for a in ACCOUNTS:
         kv.set(a, OPENING)
     run = Run(kv)
@@ -272,6 +326,8 @@ def test_threads_interleaved_keep_every_invariant(fine_switching: None) -> None:
         *(run.spawn(f"script-{i}", script_transfer_worker(run), next(seeds)) for i in range(2)),
         run.spawn("checker", balance_checker(run), next(seeds)),
         *(run.spawn(f"producer-{i}", producer(run, i), next(seeds)) for i in range(2)),
+        run.spawn("ticker", ticker(run, clock), next(seeds)),
+        *(run.spawn(f"volatile-{i}", volatile_worker(run), next(seeds)) for i in range(2)),
     ]
     try:
         run.join(workers)
@@ -302,6 +358,8 @@ def test_threads_interleaved_keep_every_invariant(fine_switching: None) -> None:
     assert len(run.produced) > 0
     assert [kv.llen(q) for q in QUEUES] == [0] * len(QUEUES)
     assert not kv.server.blocked and not kv.server.watched
+    clock.advance(ms=10)
+    assert kv.keys("ttl:*") == []  # every volatile key has expired
     kv.lpush("a-list", "x")  # and the engine still answers normally, errors included
     with pytest.raises(e.ResponseError):
         kv.incr("a-list")
