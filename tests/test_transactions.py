@@ -391,3 +391,53 @@ def test_misconf_aborts_a_transaction_with_writes_like_queueing_in_redis(kv: Eng
     finally:
         kv.server.write_denied = None
     assert kv.mget("a", "b") == [b"1", None]
+
+
+def test_inline_get_set_have_the_general_paths_side_effects(clock: ManualClock) -> None:
+    """The same transaction with GET/SET queued as typed calls (run inline) and as
+    execute_command (run by dispatch.execute): identical replies, data, dirty counter,
+    keyspace and command stats, propagation, WATCH invalidation and blocked clients."""
+    from tests.threads import start, wait_blocked
+
+    seen = []
+    for inline in (True, False):
+        kv = Engine(clock=ManualClock(clock.ms), active_expire=False, seed=1)
+        kv.set("gone", "x", px=5)
+        kv.rpush("l", "x")
+        clock_ms = clock.ms
+        kv.server.clock.advance(ms=10)  # "gone" is now past its time
+        fed = _feed(kv)
+        watcher = kv.pipeline()
+        watcher.watch("w")
+        waiter, out = start(lambda kv=kv: kv.client().blpop("w", timeout=0))
+        wait_blocked(kv, 1)
+        pipe = kv.client(db=0).pipeline()
+        ops = [("SET", "w", "1"), ("GET", "w"), ("GET", "gone"), ("GET", "l"), ("GET", "missing"),
+               ("SET", "n", "2")]
+        for op in ops:
+            if inline:
+                getattr(pipe, op[0].lower())(*op[1:])
+            else:
+                pipe.execute_command(*op)
+        before = kv.info("commandstats")  # (Command.calls is per process, not per engine)
+        results = pipe.execute(raise_on_error=False)
+        kv.rpush("w2", "unblock")  # nothing for the waiter: it waits on "w"
+        kv.delete("w")
+        kv.rpush("w", "item")
+        waiter.join(5)
+        stats = kv.info("stats")
+        cmds = kv.info("commandstats")
+        seen.append((
+            [repr(r) for r in results],
+            kv.mget("w", "n", "gone"),
+            kv.server.dirty,
+            [stats[k] for k in ("keyspace_hits", "keyspace_misses", "expired_keys")],
+            [cmds[k]["calls"] - before.get(k, {"calls": 0})["calls"] for k in ("cmdstat_get", "cmdstat_set")],
+            fed,
+            watcher._view.watch_dirty,
+            [repr(r) for r in out],
+        ))
+        assert clock_ms == clock.ms
+        kv.close()
+    assert seen[0] == seen[1]
+    assert seen[0][6] is True  # the SET invalidated the other pipeline's WATCH
