@@ -404,6 +404,8 @@ class Pipeline:
         if runner is None:
             runner = self._runner = _ExecRunner(view)
         runner.db = view.db
+        runner.multi = []  # (an EXEC sent by name inside the transaction clears them)
+        runner.in_exec = True
         runner.argvs = argvs_run = []
         decode = view.decode_responses
         results: list[Any] = []
