@@ -249,6 +249,71 @@ def _xinfo(argv: Argv, reply: Any) -> Any:
     return reply
 
 
+def _command_info(entry: Any) -> Any:
+    """One COMMAND INFO entry (addReplyCommandInfo): flags, ACL categories, tips and key
+    specs are sets; subcommands an array of entries, or an empty set when there are none."""
+    if not isinstance(entry, list) or len(entry) != 10:
+        return entry  # a null for an unknown name
+    subs = entry[9]
+    return [*entry[:2], _Resp3Set(entry[2]), *entry[3:6], _Resp3Set(entry[6]), _Resp3Set(entry[7]),
+            _Resp3Set(entry[8]), [_command_info(s) for s in subs] if subs else _Resp3Set()]
+
+
+def _command(argv: Argv, reply: Any) -> Any:
+    sub = argv[1].lower() if len(argv) > 1 else b"info"
+    if sub == b"info" and isinstance(reply, list):
+        return [_command_info(entry) for entry in reply]
+    return reply
+
+
+# MEMORY STATS fields sent with addReplyDouble
+_MEMORY_STATS_DOUBLES = frozenset({
+    b"dataset.percentage", b"peak.percentage", b"allocator-fragmentation.ratio",
+    b"allocator-rss.ratio", b"rss-overhead.ratio", b"fragmentation",
+})
+
+
+def _memory(argv: Argv, reply: Any) -> Any:
+    if len(argv) < 2 or argv[1].lower() != b"stats" or not isinstance(reply, list):
+        return reply
+    out = _map(reply)
+    for k, v in out.items():
+        if k in _MEMORY_STATS_DOUBLES:
+            out[k] = _double(v)
+        elif k.startswith(b"db.") and isinstance(v, list):
+            out[k] = _map(v)
+    return out
+
+
+def _function_entry(fn: Any) -> Any:
+    out = _map(fn)
+    if isinstance(out, dict) and isinstance(out.get(b"flags"), list):
+        out[b"flags"] = _Resp3Set(out[b"flags"])
+    return out
+
+
+def _function(argv: Argv, reply: Any) -> Any:
+    """FUNCTION LIST: an array of library maps, each function a map with a set of
+    flags; FUNCTION STATS: a map of maps (functionListCommand, functionStatsCommand)."""
+    sub = argv[1].lower() if len(argv) > 1 else b""
+    if sub == b"list" and isinstance(reply, list):
+        libs = []
+        for lib in reply:
+            lib = _map(lib)
+            if isinstance(lib, dict) and isinstance(lib.get(b"functions"), list):
+                lib[b"functions"] = [_function_entry(f) for f in lib[b"functions"]]
+            libs.append(lib)
+        return libs
+    if sub == b"stats" and isinstance(reply, list):
+        out = _map(reply)
+        if isinstance(out.get(b"running_script"), list):
+            out[b"running_script"] = _map(out[b"running_script"])
+        if isinstance(out.get(b"engines"), list):
+            out[b"engines"] = {k: _map(v) for k, v in _map(out[b"engines"]).items()}
+        return out
+    return reply
+
+
 _RESP3: dict[bytes, Callable[[Argv, Any], Any]] = {
     b"hgetall": lambda a, r: _map(r),
     b"config": lambda a, r: _map(r) if len(a) > 1 and a[1].lower() == b"get" else r,
@@ -286,7 +351,9 @@ _RESP3: dict[bytes, Callable[[Argv, Any], Any]] = {
     b"georadius_ro": _geo_search,
     b"georadiusbymember": _geo_search,
     b"georadiusbymember_ro": _geo_search,
-    b"memory": lambda a, r: _map(r) if len(a) > 1 and a[1].lower() == b"stats" else r,
+    b"memory": _memory,
+    b"command": _command,
+    b"function": _function,
 }
 
 
