@@ -61,6 +61,7 @@ from kvengine import exceptions as e
 from kvengine.client import Client
 from kvengine.commands import BLOCKING, TABLE
 from kvengine.engine import Engine
+from kvengine.reply import Resp3Set
 
 __all__ = [
     "AsyncConnection",
@@ -157,10 +158,9 @@ def _probe_sets_as_python_sets() -> bool:
 _SETS_AS_SETS: bool | None = None
 
 
-class _Resp3Set(list):  # type: ignore[type-arg]
-    """Marks a RESP3 set until decoding, which turns it into what the parser gives."""
-
-    __slots__ = ()
+# Marks a RESP3 set until decoding, which turns it into what the parser gives (the
+# class lives in kvengine.reply: a script's {set=} reply is built as one already).
+_Resp3Set = Resp3Set
 
 
 def _double(v: Any) -> Any:
@@ -368,6 +368,7 @@ class _Session:
 
     def __init__(self, engine: Client, db: int, protocol: int, client_name: Any) -> None:
         view = engine.client(db=db, decode_responses=False)
+        view.resp = protocol  # what a script's reply is built for (luaReplyToRedisReply)
         if client_name:
             view.name = client_name.encode() if isinstance(client_name, str) else bytes(client_name)
         self.view = view

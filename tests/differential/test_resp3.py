@@ -279,11 +279,18 @@ CASES: dict[str, list[Call]] = {
         C("EVAL", "return {big_number='12345678901234567890'}", "0"),
         C("EVAL", "redis.setresp(3); return true", "0"), C("EVAL", "redis.setresp(3); return false", "0"),
         C("EVAL", "redis.setresp(3); return {true, false, 1}", "0"),
+        C("EVAL", "return {map={}}", "0"), C("EVAL", "return {set={}}", "0"),
+        C("EVAL", "return {{map={x={1, {double=1.5}}}}, {set={a=true, b=true}}}", "0"),
+        C("FUNCTION", "LOAD", "#!lua name=t3\nredis.register_function('d', function() return {double=0.5} end)"),
+        C("FCALL", "d", "0"), C("FCALL_RO", "d", "0"),
+        C("MULTI"), C("EVAL", "return {double=2}", "0"), C("EVAL", "return {map={a=1}}", "0"), C("EXEC"),
+    ],
+    # redis.call's replies as a script sees them after redis.setresp(3): RESP3 types
+    "script-resp3-call": [
         C("HSET", "h", "f", "v"), C("ZADD", "z", "1.5", "a"), C("SADD", "s", "m"),
         C("EVAL", "redis.setresp(3); return redis.call('HGETALL', KEYS[1])", "1", "h"),
         C("EVAL", "redis.setresp(3); return redis.call('ZSCORE', KEYS[1], 'a')", "1", "z"),
         C("EVAL", "redis.setresp(3); return redis.call('SMEMBERS', KEYS[1])", "1", "s"),
-        C("MULTI"), C("EVAL", "return {double=2}", "0"), C("EVAL", "return {map={a=1}}", "0"), C("EXEC"),
     ],
     "functions": [
         C("FUNCTION", "LIST"), C("FUNCTION", "STATS"), C("FUNCTION", "LOAD", LIB),
@@ -295,7 +302,7 @@ CASES: dict[str, list[Call]] = {
     ],
 }
 
-_PENDING = {"script-resp3-types"}  # being fixed
+_PENDING = {"script-resp3-call"}  # being fixed
 GROUPS = [pytest.param(g, marks=pytest.mark.xfail(strict=True)) if g in _PENDING else g for g in CASES]
 
 # Commands not sent: they act on the process (or on its files) rather than answering.
@@ -471,3 +478,22 @@ def test_redis_py_replies_like_redis(group: str, decode: bool, callbacks: bool,
     finally:
         real.close()
         mine.close()
+
+
+@pytest.mark.parametrize("call", [c for c in CASES["script-resp3-types"] if c[0] == "EVAL"],
+                         ids=lambda c: c[1])
+def test_script_resp3_types_to_a_resp2_caller(call: Call, both: Any, redis_port: int, engine: Engine) -> None:
+    """The same script replies to a RESP2 caller: maps and sets flat arrays, doubles and
+    big numbers bulk strings, booleans after redis.setresp(3) integers 1 / 0 -- through
+    the engine's own API and through the drop-in with protocol=2."""
+    both.eq(*call)
+    real = redis.Redis(port=redis_port, protocol=2)
+    mine = redis_compat.Redis(engine=engine, protocol=2)
+    real.response_callbacks.clear()
+    mine.response_callbacks.clear()
+    want, have = _run(real, call), _run(mine, call)
+    if isinstance(want, list) and call[1].startswith("return {set="):
+        want, have = sorted(want), sorted(have)  # a Lua table's order
+    assert _stable_repr(have) == _stable_repr(want)
+    real.close()
+    mine.close()
