@@ -60,6 +60,7 @@ from kvengine.commands import (
 from kvengine.dispatch import execute
 from kvengine.lua.bytecode import untail
 from kvengine.reply import OK, Resp3Set, Status
+from kvengine.resp3 import convert as resp3_convert
 from kvengine.util import get_int, split_args
 
 if TYPE_CHECKING:
@@ -529,6 +530,8 @@ class Scripting:
             finally:
                 if not run.repl & REPL_AOF:
                     del pending[before:]
+        if run.resp == 3 and reply is not None:
+            reply = resp3_convert(argv, reply)  # what a RESP3 client would get
         t = type(reply)
         if t is bytes or t is int:
             return reply
@@ -553,7 +556,15 @@ class Scripting:
         if isinstance(x, BaseException):
             return self._sandbox.table_from({b"err": _line(x)})  # type: ignore[union-attr]
         if t is float:
-            return b"%.17g" % x
+            return self._sandbox.table_from({b"double": x}) if resp3 else b"%.17g" % x  # type: ignore[union-attr]
+        if t is dict:  # a RESP3 map (redisProtocolToLuaType_Map)
+            conv = self._lua_value
+            return self._sandbox.table_from({b"map": self._sandbox.table_from(  # type: ignore[union-attr]
+                {conv(k, resp3): conv(v, resp3) for k, v in x.items()})})
+        if t is Resp3Set:  # a RESP3 set: {set={member=true, ...}}
+            conv = self._lua_value
+            return self._sandbox.table_from({b"set": self._sandbox.table_from(  # type: ignore[union-attr]
+                {conv(k, resp3): True for k in x})})
         if t is bool:
             return 1 if x else 0
         return str(x).encode()

@@ -291,6 +291,16 @@ CASES: dict[str, list[Call]] = {
         C("EVAL", "redis.setresp(3); return redis.call('HGETALL', KEYS[1])", "1", "h"),
         C("EVAL", "redis.setresp(3); return redis.call('ZSCORE', KEYS[1], 'a')", "1", "z"),
         C("EVAL", "redis.setresp(3); return redis.call('SMEMBERS', KEYS[1])", "1", "s"),
+        C("EVAL", "redis.setresp(3); local r = redis.call('HGETALL', KEYS[1]); return r.map.f", "1", "h"),
+        C("EVAL", "redis.setresp(3); return redis.call('ZSCORE', KEYS[1], 'a').double * 2", "1", "z"),
+        C("EVAL", "redis.setresp(3); return type(redis.call('SMEMBERS', KEYS[1]).set)", "1", "s"),
+        C("EVAL", "redis.setresp(3); return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')", "1", "z"),
+        C("EVAL", "redis.setresp(3); return redis.call('ZPOPMIN', 'missing')", "0"),
+        C("EVAL", "redis.setresp(3); return redis.call('HGETALL', 'missing')", "0"),
+        C("EVAL", "redis.setresp(3); return redis.call('ZMSCORE', KEYS[1], 'a', 'x')", "1", "z"),
+        C("EVAL", "redis.setresp(3); return redis.call('CONFIG', 'GET', 'maxmemory')", "0"),
+        C("EVAL", "return redis.call('ZSCORE', KEYS[1], 'a')", "1", "z"),
+        C("EVAL", "redis.setresp(3); redis.setresp(2); return redis.call('HGETALL', KEYS[1])", "1", "h"),
     ],
     "functions": [
         C("FUNCTION", "LIST"), C("FUNCTION", "STATS"), C("FUNCTION", "LOAD", LIB),
@@ -302,7 +312,7 @@ CASES: dict[str, list[Call]] = {
     ],
 }
 
-_PENDING = {"script-resp3-call"}  # being fixed
+_PENDING: set[str] = set()  # groups being fixed (strict xfail)
 GROUPS = [pytest.param(g, marks=pytest.mark.xfail(strict=True)) if g in _PENDING else g for g in CASES]
 
 # Commands not sent: they act on the process (or on its files) rather than answering.
@@ -480,17 +490,21 @@ def test_redis_py_replies_like_redis(group: str, decode: bool, callbacks: bool,
         mine.close()
 
 
-@pytest.mark.parametrize("call", [c for c in CASES["script-resp3-types"] if c[0] == "EVAL"],
-                         ids=lambda c: c[1])
+@pytest.mark.parametrize("call", [c for g in ("script-resp3-types", "script-resp3-call")
+                                  for c in CASES[g] if c[0] == "EVAL"], ids=lambda c: c[1])
 def test_script_resp3_types_to_a_resp2_caller(call: Call, both: Any, redis_port: int, engine: Engine) -> None:
     """The same script replies to a RESP2 caller: maps and sets flat arrays, doubles and
     big numbers bulk strings, booleans after redis.setresp(3) integers 1 / 0 -- through
     the engine's own API and through the drop-in with protocol=2."""
+    for setup in CASES["script-resp3-call"][:3]:
+        both.eq(*setup)
     both.eq(*call)
     real = redis.Redis(port=redis_port, protocol=2)
     mine = redis_compat.Redis(engine=engine, protocol=2)
     real.response_callbacks.clear()
     mine.response_callbacks.clear()
+    for setup in CASES["script-resp3-call"][:3]:
+        _run(mine, setup)
     want, have = _run(real, call), _run(mine, call)
     if isinstance(want, list) and call[1].startswith("return {set="):
         want, have = sorted(want), sorted(have)  # a Lua table's order
