@@ -50,8 +50,23 @@ attr_param("maxmemory-eviction-tenacity", "maxmemory_eviction_tenacity", "int", 
 attr_param("lfu-log-factor", "lfu_log_factor", "int", lo=0, apply=lambda srv: srv.apply_policy())
 attr_param("lfu-decay-time", "lfu_decay_time", "int", lo=0, apply=lambda srv: srv.apply_policy())
 attr_param("hz", "hz", "int", lo=0, apply=lambda srv: setattr(srv, "hz", min(max(srv.hz, 1), 500)))
-register(Param("databases", lambda srv: str(len(srv.dbs))))
-register(Param("maxclients", lambda srv: "10000"))
+register(Param("databases", lambda srv: str(len(srv.dbs))))  # immutable: Engine(databases=N)
+
+
+def _register_thresholds() -> None:
+    """The encoding thresholds are module constants the hot paths read; CONFIG SET
+    updates them (process-wide, see docs/config.md)."""
+    from kvengine import t_hash, t_set, t_zset
+    from kvengine.config import module_param
+
+    module_param("hash-max-listpack-entries", t_hash, "HASH_MAX_LISTPACK_ENTRIES")
+    module_param("hash-max-listpack-value", t_hash, "HASH_MAX_LISTPACK_VALUE")
+    module_param("set-max-intset-entries", t_set, "SET_MAX_INTSET_ENTRIES")
+    module_param("zset-max-listpack-entries", t_zset, "ZSET_MAX_LISTPACK_ENTRIES")
+    module_param("zset-max-listpack-value", t_zset, "ZSET_MAX_LISTPACK_VALUE")
+
+
+_register_thresholds()
 
 
 # -- helpers --------------------------------------------------------------------------

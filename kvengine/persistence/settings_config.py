@@ -2,9 +2,10 @@
 
 Values live on the backend's :class:`~kvengine.persistence.base.Settings`; an
 in-memory engine keeps them on a no-op backend so that CONFIG GET answers as a
-Redis with persistence switched off.  Redis's protected and immutable settings
-(``dir``, ``dbfilename``, ``appendfilename``, ``appenddirname``, ``rdbchecksum``)
-are refused at run time with Redis's texts.
+Redis with persistence switched off.  Redis's immutable settings
+(``appendfilename``, ``appenddirname``, ``rdbchecksum``) are refused at run time with
+Redis's texts; the protected ones (``dir``, ``dbfilename``) are gated by
+:func:`kvengine.config.config_set` (``enable-protected-configs``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from kvengine.persistence.base import Settings, format_save
 if TYPE_CHECKING:
     from kvengine.server import Server
 
-_PROTECTED = ("dir", "dbfilename")
 _IMMUTABLE = ("appendfilename", "appenddirname", "rdbchecksum")
 
 
@@ -53,8 +53,6 @@ def _setter(name: str):  # type: ignore[no-untyped-def]
     attr = name.replace("-", "_")
 
     def set_(srv: Server, text: str) -> None:
-        if name in _PROTECTED:
-            raise ConfigError("can't set protected config")
         if name in _IMMUTABLE:
             raise ConfigError("can't set immutable config")
         settings = _settings(srv)
