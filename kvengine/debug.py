@@ -72,13 +72,14 @@ def _score_text(score: float) -> bytes:
 
 
 def _members(value: Any, kind: str) -> Any:
+    """The elements of a container, through its persistence state (``dump_state``: the
+    stable interface every container type keeps for snapshots)."""
     if kind == "list":
         return iter(value)
+    flat = value.dump_state()[1]
     if kind == "set":
-        return iter(value.s)
-    if kind == "zset":
-        return value.d.items()
-    return value.d.items()
+        return iter(flat)
+    return zip(flat[::2], flat[1::2])
 
 
 def value_digest(digest: bytearray, value: Any, expire: int) -> None:

@@ -56,3 +56,26 @@ def test_failed_multi_set_restores_live_settings() -> None:
         assert kv.config_get("hash-max-listpack-entries") == {"hash-max-listpack-entries": "512"}
     finally:
         kv.close()
+
+
+def test_appendonly_yes_without_a_path_uses_the_working_directory(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    kv = Engine(active_expire=False)
+    try:
+        kv.set("before", "1")
+        kv.config_set("appendfsync", "always")
+        assert kv.config_get("dir") == {"dir": str(tmp_path)}
+        kv.config_set("appendonly", "yes")
+        assert kv.config_get("appendonly") == {"appendonly": "yes"}
+        assert kv.config_get("appendfsync") == {"appendfsync": "always"}
+        assert (tmp_path / "appendonlydir").is_dir()
+        kv.set("after", "2")
+        assert kv.info("persistence")["aof_enabled"] == 1
+    finally:
+        kv.close()
+    again = Engine(str(tmp_path), persistence="hybrid", active_expire=False)
+    try:
+        assert again.get("before") == b"1" and again.get("after") == b"2"
+        again.config_set("appendonly", "no")
+    finally:
+        again.close()

@@ -84,10 +84,35 @@ def _set_appendonly(srv: Server, text: str) -> None:
     toggle = getattr(backend, "set_appendonly", None)
     if toggle is None:
         if on:
-            raise ConfigError("appendonly needs an engine opened with a path")
+            _start_aof_in_dir(srv)
         return
     try:
         toggle(on)
+    except OSError as exc:
+        raise ConfigError(f"Unable to turn on AOF ({exc})") from None
+
+
+def _start_aof_in_dir(srv: Server) -> None:
+    """CONFIG SET appendonly yes on an in-memory engine: as Redis, start an AOF of the
+    running data set in ``dir`` (the working directory; settings set meanwhile carry
+    over).  Nothing is read from the directory: an appendonlydir already there is
+    replaced by the current data set."""
+    import os
+    from dataclasses import replace
+
+    from kvengine.persistence import attach
+    from kvengine.persistence.base import open_settings
+
+    current = _settings(srv)
+    settings = replace(current, dir=os.path.abspath(current.dir), appendonly=False, aof_layout="multipart")
+    try:
+        disk = open_settings(settings)
+        disk._load_snapshot = lambda server: None  # type: ignore[method-assign]  # keep the running data
+        try:
+            attach(srv, disk)
+        finally:
+            del disk._load_snapshot
+        disk.set_appendonly(True)
     except OSError as exc:
         raise ConfigError(f"Unable to turn on AOF ({exc})") from None
 

@@ -176,3 +176,17 @@ def test_encoding_thresholds_follow_config(both) -> None:
                  "set-max-intset-entries", "512", "hash-max-listpack-value", "64"]
         both.real.execute_command(*reset)
         both.kv._call([a.encode() for a in reset])
+
+
+def test_appendonly_yes_on_an_engine_without_a_path(both, tmp_path, monkeypatch) -> None:
+    """Redis starts an AOF in `dir`; so does an in-memory engine (dir: the working directory)."""
+    monkeypatch.chdir(tmp_path)
+    try:
+        both.eq("SET", "k", "v")
+        both.eq("CONFIG", "SET", "appendonly", "yes")
+        both.eq("CONFIG", "GET", "appendonly")
+        both.eq("SET", "k2", "v2")
+        assert (tmp_path / "appendonlydir").is_dir()
+    finally:
+        both.real.execute_command("CONFIG", "SET", "appendonly", "no")
+        both.kv.execute_command("CONFIG", "SET", "appendonly", "no")
