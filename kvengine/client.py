@@ -169,6 +169,14 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
             self.multi_error = True
             raise e.err("Command not allowed inside a transaction")
         srv = self.server
+        if cmd.name == "debug":  # a protected command: refused before queueing (processCommand)
+            from kvengine.debug import check_allowed
+
+            try:
+                check_allowed(srv)
+            except e.RedisError:
+                self.multi_error = True
+                raise
         if srv.write_denied is not None and cmd.flags & WRITE:
             self.multi_error = True  # MISCONF: Redis rejects and flags the transaction
             raise e.error_from_line(srv.write_denied)

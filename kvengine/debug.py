@@ -467,14 +467,19 @@ def _sub_error(argv: Argv) -> e.RedisError:
                  "Try DEBUG HELP.")
 
 
+def check_allowed(srv: Server) -> None:
+    """The enable-debug-command gate (Redis's allowProtectedAction)."""
+    from kvengine.config import value_of
+
+    if value_of(srv, "enable-debug-command") not in ("yes", "local"):
+        raise e.err(NOT_ALLOWED)
+
+
 @command("DEBUG", -2, ADMIN | NOSCRIPT | LOADING | STALE)
 def debug_command(c: Client, argv: Argv) -> Reply:
     """DEBUG subcommand [arg ...] (gated by enable-debug-command)"""
-    from kvengine.config import value_of
-
     srv = c.server
-    if value_of(srv, "enable-debug-command") not in ("yes", "local"):
-        raise e.err(NOT_ALLOWED)
+    check_allowed(srv)
     sub = argv[1].lower()
     n = len(argv)
     if sub == b"help" and n == 2:

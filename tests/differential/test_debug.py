@@ -52,6 +52,11 @@ def test_debug_refused_unless_enabled(both: Both) -> None:
     both.error("enable-debug-command", "DEBUG", "DIGEST")
     both.error("enable-debug-command", "DEBUG", "HELP")
     both.eq("DEBUG")  # the arity check comes first
+    both.eq("MULTI")
+    both.error("enable-debug-command", "DEBUG", "DIGEST")  # refused when queued
+    both.eq("SET", "k", "v")
+    both.error("Transaction discarded", "EXEC")
+    both.eq("GET", "k")
 
 
 def test_digest_matches_redis_and_survives_reload(dboth: Both) -> None:
