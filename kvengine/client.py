@@ -174,7 +174,15 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
             self.multi_error = True
             raise e.err("Command not allowed inside a transaction")
         srv = self.server
-        # processCommand's order: no-multi, then OOM, then MISCONF.
+        if cmd.name == "debug":  # a protected command: refused before queueing (processCommand)
+            from kvengine.debug import check_allowed
+
+            try:
+                check_allowed(srv)
+            except e.RedisError:
+                self.multi_error = True
+                raise
+        # processCommand's order: no-multi, protected (DEBUG), then OOM, then MISCONF.
         if srv.maxmemory:
             # Inside MULTI Redis rejects any command while out of memory, not only the
             # denyoom ones: queueing itself takes memory (server.c, reject_cmd_on_oom).
