@@ -107,6 +107,23 @@ def _xinfo(argv: Argv, reply: Any) -> Any:
     return reply
 
 
+def _key_spec(spec: Any) -> Any:
+    """One key spec (addReplyCommandKeySpecs): a map; its flags a set, begin_search and
+    find_keys maps holding a ``spec`` map."""
+    out = _map(spec)
+    if not isinstance(out, dict):
+        return spec
+    for k, v in out.items():
+        if k == b"flags" and isinstance(v, list):
+            out[k] = _Resp3Set(v)
+        elif k in (b"begin_search", b"find_keys") and isinstance(v, list):
+            inner = _map(v)
+            if isinstance(inner.get(b"spec"), list):
+                inner[b"spec"] = _map(inner[b"spec"])
+            out[k] = inner
+    return out
+
+
 def _command_info(entry: Any) -> Any:
     """One COMMAND INFO entry (addReplyCommandInfo): flags, ACL categories, tips and key
     specs are sets; subcommands an array of entries, or an empty set when there are none."""
@@ -114,13 +131,35 @@ def _command_info(entry: Any) -> Any:
         return entry  # a null for an unknown name
     subs = entry[9]
     return [*entry[:2], _Resp3Set(entry[2]), *entry[3:6], _Resp3Set(entry[6]), _Resp3Set(entry[7]),
-            _Resp3Set(entry[8]), [_command_info(s) for s in subs] if subs else _Resp3Set()]
+            _Resp3Set([_key_spec(k) for k in entry[8]]),
+            [_command_info(s) for s in subs] if subs else _Resp3Set()]
 
 
 def _command(argv: Argv, reply: Any) -> Any:
     sub = argv[1].lower() if len(argv) > 1 else b"info"
     if sub == b"info" and isinstance(reply, list):
         return [_command_info(entry) for entry in reply]
+    if sub == b"getkeysandflags" and isinstance(reply, list):
+        return [[key, _Resp3Set(flags)] for key, flags in reply]
+    return reply
+
+
+def _debug(argv: Argv, reply: Any) -> Any:
+    """DEBUG PROTOCOL's RESP3 test values (debugCommand)."""
+    if len(argv) != 3 or argv[1].lower() != b"protocol":
+        return reply
+    kind = argv[2].lower()
+    if kind == b"double":
+        return float(reply)
+    if kind == b"bignum":
+        return int(reply)
+    if kind == b"set":
+        return _Resp3Set(reply)
+    if kind == b"map":
+        it = iter(reply)
+        return {k: bool(v) for k, v in zip(it, it)}
+    if kind in (b"true", b"false"):
+        return bool(reply)
     return reply
 
 
@@ -212,6 +251,7 @@ RESP3: dict[bytes, Callable[[Argv, Any], Any]] = {
     b"memory": _memory,
     b"command": _command,
     b"function": _function,
+    b"debug": _debug,
 }
 
 

@@ -148,6 +148,10 @@ def fold(node: T) -> T:
         return T("int", value)
     if kind == "error":
         return node
+    if kind == "set" and any(i.kind in ("map", "array", "set") for i in value):
+        # a set of maps (COMMAND INFO's key specs): no parser can build a Python set of
+        # dicts, so redis-py gives a list whatever its version, and so does kvengine
+        return T("array", [fold(i) for i in value])
     if kind in ("array", "set", "push"):
         return _canon(kind, [fold(i) for i in value])
     if kind == "map":

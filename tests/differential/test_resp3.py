@@ -23,6 +23,7 @@ import redis
 
 from kvengine import Engine, redis_compat
 from kvengine.commands import TABLE
+from tests.redis_server import redis_server
 from tests.resp3_wire import T, WireClient, fold, shape, typed
 
 
@@ -64,8 +65,8 @@ class Sub(Call):
 
 
 class Info(Call):
-    """COMMAND / COMMAND INFO: kvengine leaves ACL categories, tips and key specs empty
-    and has fewer subcommands; the RESP3 type of every field must still be Redis's."""
+    """COMMAND / COMMAND INFO: kvengine has fewer commands and subcommands; each entry it
+    has must be Redis's, with every field's RESP3 type."""
 
     mode = "cmdinfo"
 
@@ -256,6 +257,20 @@ CASES: dict[str, list[Call]] = {
     "command-info": [
         info("COMMAND", "INFO", "get"), info("COMMAND", "INFO", "zadd", "hgetall", "nosuch"),
         info("COMMAND", "INFO", "config", "object"), info("COMMAND"), info("COMMAND", "INFO"),
+        info("COMMAND", "INFO", "sort", "eval", "lmpop", "set"),
+        C("COMMAND", "GETKEYS", "SET", "a", "b"), C("COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b"),
+        C("COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "RIGHT"),
+        C("COMMAND", "GETKEYSANDFLAGS", "EVAL", "return 1", "0"),
+    ],
+    "debug": [
+        C("DEBUG", "PROTOCOL", "string"), C("DEBUG", "PROTOCOL", "integer"), C("DEBUG", "PROTOCOL", "double"),
+        C("DEBUG", "PROTOCOL", "bignum"), C("DEBUG", "PROTOCOL", "null"), C("DEBUG", "PROTOCOL", "array"),
+        C("DEBUG", "PROTOCOL", "set"), C("DEBUG", "PROTOCOL", "map"), C("DEBUG", "PROTOCOL", "true"),
+        C("DEBUG", "PROTOCOL", "false"), C("DEBUG", "PROTOCOL", "verbatim"), C("DEBUG", "PROTOCOL", "nosuch"),
+        C("SET", "k", "v"), C("DEBUG", "DIGEST-VALUE", "k", "missing"), C("DEBUG", "DIGEST"),
+        C("DEBUG", "SET-ACTIVE-EXPIRE", "1"), kind("DEBUG", "OBJECT", "k"),
+        kind("DEBUG", "HTSTATS", "0"), C("DEBUG", "SLEEP", "0"), shp("DEBUG", "HELP"),
+        C("MULTI"), C("DEBUG", "PROTOCOL", "map"), C("DEBUG", "PROTOCOL", "double"), C("EXEC"),
     ],
     "scripting": [
         C("EVAL", "return 1", "0"), C("EVAL", "return 'x'", "0"), C("EVAL", "return {1, 'a', {2}}", "0"),
@@ -331,9 +346,21 @@ def test_every_command_is_covered() -> None:
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    kv = Engine(active_expire=False)
+    kv = Engine(active_expire=False, enable_debug_command="yes")
     yield kv
     kv.close()
+
+
+@pytest.fixture(scope="module")
+def resp3_debug_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A redis-server that takes DEBUG (for the "debug" group)."""
+    with redis_server(tmp_path_factory.mktemp("redis-resp3"), ("--enable-debug-command", "yes")) as port:
+        yield port
+
+
+def _port(group: str, request: pytest.FixtureRequest) -> int:
+    name = "resp3_debug_port" if group == "debug" else "redis_port"
+    return int(request.getfixturevalue(name))
 
 
 def _real(port: int, decode: bool) -> Any:
@@ -352,7 +379,7 @@ def _run(client: Any, call: Call) -> Any:
         return exc
 
 
-_INFO_EMPTY = {b"acl_categories", b"tips", b"key_specifications", b"subcommands"}
+_INFO_EMPTY = {b"subcommands"}
 
 
 def _info_entry(node: T) -> Any:
@@ -362,8 +389,9 @@ def _info_entry(node: T) -> Any:
         return node
     f = node.value
     subs = {s.value[0].value: _info_entry(s) for s in f[9].value} if f[9].kind == "array" else {}
-    flags = T(f[2].kind, sorted(f[2].value, key=repr))
-    return (f[0], f[1], flags, *f[3:6], f[6].kind, f[7].kind, f[8].kind, f[9].kind, subs)
+    flags = [T(x.kind, sorted(x.value, key=repr)) for x in (f[2], f[6], f[7])]
+    specs = T(f[8].kind, sorted(f[8].value, key=repr))  # a set in Redis: no order
+    return (f[0], f[1], flags[0], *f[3:6], flags[1], flags[2], specs, f[9].kind, subs)
 
 
 def _info_match(want: T, have: T) -> tuple[Any, Any]:
@@ -420,11 +448,12 @@ def _same(call: Call, want: T, have: T) -> None:
 
 
 @pytest.mark.parametrize("group", GROUPS)
-def test_wire_types_like_redis(group: str, redis_port: int, engine: Engine,
+def test_wire_types_like_redis(group: str, request: pytest.FixtureRequest, engine: Engine,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Every reply has the RESP3 type the real server puts on the wire (map, set,
     double, null, array, int...), down to nested elements."""
     monkeypatch.setattr(redis_compat, "_SETS_AS_SETS", True)  # see a set as a set
+    redis_port = _port(group, request)
     _real(redis_port, False).close()
     wire = WireClient(redis_port)
     mine = redis_compat.Redis(engine=engine, protocol=3, single_connection_client=True)
@@ -470,9 +499,9 @@ def _stable_repr(x: Any) -> str:
 @pytest.mark.parametrize("decode", [False, True], ids=["bytes", "decoded"])
 @pytest.mark.parametrize("group", GROUPS)
 def test_redis_py_replies_like_redis(group: str, decode: bool, callbacks: bool,
-                                     redis_port: int, engine: Engine) -> None:
+                                     request: pytest.FixtureRequest, engine: Engine) -> None:
     """redis-py with protocol=3 returns equal objects of equal types from both."""
-    real = _real(redis_port, decode)
+    real = _real(_port(group, request), decode)
     mine = redis_compat.Redis(engine=engine, protocol=3, decode_responses=decode,
                               single_connection_client=True)
     if not callbacks:
@@ -511,3 +540,15 @@ def test_script_resp3_types_to_a_resp2_caller(call: Call, both: Any, redis_port:
     assert _stable_repr(have) == _stable_repr(want)
     real.close()
     mine.close()
+
+
+def test_debug_protocol_push_through_redis_py(resp3_debug_port: int, engine: Engine) -> None:
+    """DEBUG PROTOCOL push: redis-py hands the push message to its handler and returns
+    the reply that follows it; a RESP2 caller gets Redis's error."""
+    for protocol in (3, 2):
+        real = redis.Redis(port=resp3_debug_port, protocol=protocol)
+        mine = redis_compat.Redis(engine=engine, protocol=protocol)
+        call = Call(("DEBUG", "PROTOCOL", "push"))
+        assert _stable_repr(_run(mine, call)) == _stable_repr(_run(real, call))
+        real.close()
+        mine.close()
