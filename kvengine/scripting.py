@@ -94,6 +94,7 @@ _E_READONLY = b"ERR Write commands are not allowed from read-only scripts."
 _E_OOM = OOM_TEXT.encode()
 _E_OUTSIDE = b"ERR redis.call/pcall can only be called inside a script invocation"
 _E_KILLED = b"ERR Script killed by user with SCRIPT KILL..."
+_E_NOMEM = b"not enough memory"  # Lua's own text for a failed allocation
 LOAD_TIMEOUT_S = 0.5  # FUNCTION LOAD's limit for running a library's top-level code
 
 REDIS_VERSION = "7.0.15"  # what redis.REDIS_VERSION reports: the Redis kvengine follows
@@ -377,6 +378,8 @@ class Scripting:
         srv.script_busy = run
         try:
             sb.ensure_room()
+            if sb.max_memory and not sb.room(push_size(args)):
+                raise sb.LuaMemoryError("not enough memory")
             if len(args) <= _MANY_ARGS:
                 if is_eval:
                     res = sb.run_eval(fn, numkeys, *args)
@@ -545,7 +548,12 @@ class Scripting:
                 if not run.repl & REPL_AOF:
                     del pending[before:]
         t = type(reply)
-        if t is bytes or t is int:
+        if t is int:
+            return reply
+        sb = self._sandbox
+        if sb.max_memory and not sb.room(push_size(reply)):  # type: ignore[union-attr]
+            return _E_NOMEM, 4
+        if t is bytes:
             return reply
         if reply is None:
             return None if run.resp == 3 else False
@@ -691,6 +699,29 @@ class Scripting:
 
 
 _LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG + 5, 2: logging.INFO, 3: logging.WARNING}
+
+
+def push_size(value: Any) -> int:
+    """About how many bytes Lua needs to hold `value` converted (a string is a
+    TString: 24 bytes of header, the bytes and a NUL; a table slot 16 bytes plus
+    the table's own), iteratively: replies nest."""
+    t = type(value)
+    if t is bytes:
+        return len(value) + 48
+    if t is not list and t is not tuple:
+        return 48
+    total = 0
+    stack = [value]
+    while stack:
+        items = stack.pop()
+        total += 64 + 40 * len(items)
+        for x in items:
+            tx = type(x)
+            if tx is bytes:
+                total += len(x) + 24
+            elif tx is list or tx is tuple:
+                stack.append(x)
+    return total
 
 
 def decode_tokens(tokens: list[Any]) -> Reply:
@@ -993,6 +1024,10 @@ def _register_config() -> None:
 
     param = attr_param("busy-reply-threshold", "busy_reply_threshold", "int", lo=0, hi=LLONG_MAX, owner=state)
     register(Param(param.name, param.get, param.set, aliases=("lua-time-limit",)))
+    # kvengine's own (Redis has no cap on Lua's heap): bytes the Lua runtime may hold,
+    # 0 for no cap.  A script that needs more fails with "not enough memory".
+    attr_param("lua-memory-limit", "lua_max_memory", "memory", owner=state,
+               apply=lambda srv: state(srv).set_max_memory(state(srv).lua_max_memory))
 
 
 _register_config()

@@ -479,10 +479,16 @@ local function raise_reply_error(line, tag)
   error(e, 0)
 end
 
+-- Tag 4: the reply does not fit under lua-memory-limit.  The script fails as if
+-- Lua's own allocator had refused it ("not enough memory", which the error
+-- handler passes through, as Lua raises it without calling the handler).
+local NOMEM = "not enough memory"
+
 local function redis_call(...)
   local r, tag = py_call(...)
   if tag == nil then return r end
   if tag == 1 then return {ok = r} end
+  if tag == 4 then error(NOMEM, 0) end
   raise_reply_error(r, tag)
 end
 
@@ -490,6 +496,7 @@ local function redis_pcall(...)
   local r, tag = py_call(...)
   if tag == nil then return r end
   if tag == 1 then return {ok = r} end
+  if tag == 4 then error(NOMEM, 0) end
   local e = {err = r}
   if tag == 2 then e.ignore_error_stats_update = true end
   return e
@@ -606,6 +613,7 @@ local function skip_internal(level)
 end
 
 local function err_handler(err)
+  if err == NOMEM then return err end
   local i = getinfo(2, "nSl")
   if i and i.source == INTERNAL then
     i = skip_internal(3)

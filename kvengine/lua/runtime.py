@@ -155,6 +155,33 @@ class Sandbox:
             self._cap = cap
             lua.set_max_memory(cap, total=True)
 
+    def room(self, need: int) -> bool:
+        """Called before Python pushes about `need` bytes into the state while a script
+        runs (a reply of ``redis.call``): True if the push cannot fail.
+
+        An allocation failure during such a push is a Lua panic (lupa pushes outside
+        any protected call), so the push must fit under the cap.  When the script
+        left the state at its cap, the cap floats up to RESERVE above the limit for a
+        small push (the script fails on its next allocation instead); a push that
+        does not fit even then is refused, and the script gets "not enough memory".
+        """
+        limit = self.max_memory
+        if not limit:
+            return True
+        lua = self.lua
+        need += 4096  # the table headers and stack slots around the values
+        if lua.get_memory_used(total=True) + need <= self._cap:
+            return True
+        self.gc()
+        used = lua.get_memory_used(total=True)
+        if used + need <= self._cap:
+            return True
+        if used + need > limit + RESERVE:
+            return False
+        self._cap = used + need
+        lua.set_max_memory(self._cap, total=True)
+        return True
+
     def used_memory(self) -> int:
         """Bytes the Lua state holds (INFO's used_memory_lua)."""
         try:
