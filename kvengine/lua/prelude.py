@@ -892,7 +892,10 @@ local function finish(ok, res)
   end
   if not ok then
     if type(res) == "table" then
-      local m, src, line = as_text(res.err), as_text(res.source), as_text(res.line)
+      -- Raw reads: a metamethod of the error table would run user code here, after
+      -- the protected call, where no hook may stop it.
+      local m = as_text(rawget(res, "err"))
+      local src, line = as_text(rawget(res, "source")), as_text(rawget(res, "line"))
       return 9, m, src, line
     end
     return 10, as_text(res)
