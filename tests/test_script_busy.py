@@ -83,7 +83,7 @@ def test_multi_queues_allowed_and_flags_busy(kv: Engine, clock: ManualClock) -> 
         c.execute_command("EXEC")
     assert c.multi is None  # EXEC's abort discarded the transaction
     release(clock, t, out)
-    with pytest.raises(ResponseError, match="^EXEC without MULTI$"):
+    with pytest.raises(ResponseError, match=r"^EXEC without MULTI$"):
         c.execute_command("EXEC")
     assert kv.get("a") is None
 
@@ -103,7 +103,7 @@ def test_exec_after_the_script_aborts_a_flagged_transaction(kv: Engine, clock: M
 def test_discard_and_unwatch_during_busy(kv: Engine, clock: ManualClock) -> None:
     t, out = run_gated(kv)
     c = kv.client()
-    with pytest.raises(ResponseError, match="^DISCARD without MULTI$"):
+    with pytest.raises(ResponseError, match=r"^DISCARD without MULTI$"):
         c.execute_command("DISCARD")
     assert c.execute_command("WATCH", "x") is True
     assert c.execute_command("MULTI") == b"OK"
@@ -122,7 +122,7 @@ def test_watch_during_busy_sees_the_scripts_write(kv: Engine, clock: ManualClock
     c = kv.client()
     assert c.execute_command("WATCH", "wk", "other") is True
     assert c.execute_command("MULTI") == b"OK"
-    with pytest.raises(ResponseError, match="^WATCH inside MULTI is not allowed$"):
+    with pytest.raises(ResponseError, match=r"^WATCH inside MULTI is not allowed$"):
         c.execute_command("WATCH", "wk")
     c.execute_command("DISCARD")
     assert c.execute_command("WATCH", "wk") is True
