@@ -804,11 +804,12 @@ def busy_reject(c: Client, cmd: Command, run: Run) -> e.RedisError:
     """The BUSY error for `cmd` (Redis's rejectCommand: flagTransaction, and EXEC
     aborts the transaction with the BUSY text as its reason)."""
     exc = e.error_from_line(BUSY_EVAL if run.is_eval else BUSY_FUNCTION)
-    if c.multi is None:
+    is_exec = cmd.name == "exec"
+    if c.multi is None and not is_exec:
         return exc
     st = state(c.server)
     with st.busy_lock:
-        if cmd.name == "exec":
+        if is_exec:  # even outside MULTI: execCommandAbort discards (and unwatches)
             c.multi = None
             c.multi_error = False
             _busy_unwatch_all(st, c)

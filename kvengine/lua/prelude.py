@@ -461,13 +461,14 @@ end
 -- functions stand for Redis's C functions, whose bytecode is nobody's business.
 local function sb_dump(...)
   local f = ...
-  if type(f) == "function" then
-    local src = getinfo(f, "S")
-    if src.what == "C" or src.source == INTERNAL then
-      error("unable to dump given function", 2)
-    end
+  if type(f) ~= "function" then
+    argerror(1, "dump", "function expected, got " .. typename_arg(1, ...))
   end
-  return sdump(...)
+  local src = getinfo(f, "S")
+  if src.what == "C" or src.source == INTERNAL then
+    error("unable to dump given function", 2)
+  end
+  return sdump(f)
 end
 
 -- ---------------------------------------------------------------------------------
