@@ -61,7 +61,7 @@ from kvengine.commands import (
 )
 from kvengine.dispatch import execute
 from kvengine.lua.bytecode import untail
-from kvengine.reply import OK, Status
+from kvengine.reply import OK, QUEUED, Status
 from kvengine.util import get_int, split_args
 
 if TYPE_CHECKING:
@@ -848,7 +848,11 @@ def run_allow_busy(c: Client, cmd: Command, argv: Argv) -> tuple[bool, Reply]:
             _busy_unwatch_all(st, c)
             return True, OK
         if c.multi is not None and not cmd.flags & NO_QUEUE:
-            return True, c.queue(cmd, argv)
+            # Queued without Client.queue's OOM gate, which may evict: the data is the
+            # script's now (Redis skips evictions during a busy script too), and none
+            # of these commands writes.
+            c.multi.append((cmd, argv))
+            return True, QUEUED
         if name == "unwatch":
             _busy_unwatch_all(st, c)
             return True, OK
@@ -1025,10 +1029,6 @@ def _register_config() -> None:
 
     param = attr_param("busy-reply-threshold", "busy_reply_threshold", "int", lo=0, hi=LLONG_MAX, owner=state)
     register(Param(param.name, param.get, param.set, aliases=("lua-time-limit",)))
-    # kvengine's own (Redis has no cap on Lua's heap): bytes the Lua runtime may hold,
-    # 0 for no cap.  A script that needs more fails with "not enough memory".
-    attr_param("lua-memory-limit", "lua_max_memory", "memory", owner=state,
-               apply=lambda srv: state(srv).set_max_memory(state(srv).lua_max_memory))
 
 
 _register_config()

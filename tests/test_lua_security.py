@@ -26,10 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _RUNNER = r"""
 import sys
 from kvengine import Engine
-kv = Engine(active_expire=False)
-limit = sys.argv[2]
-if limit:
-    kv.config_set("lua-memory-limit", limit)
+kv = Engine(active_expire=False, lua_memory_limit=sys.argv[2] or None)
 exec(sys.argv[3])
 try:
     print("REPLY", repr(kv.eval(sys.argv[1], 0))[:300])
@@ -131,9 +128,11 @@ def test_arguments_larger_than_the_cap_are_refused() -> None:
 
 
 # -- memory limit (in process) ---------------------------------------------------------------------
-def test_lua_memory_limit_setting(kv: Engine) -> None:
-    assert kv.config_get("lua-memory-limit") == {"lua-memory-limit": str(256 * 1024 * 1024)}
-    kv.config_set("lua-memory-limit", "8mb")
+def test_lua_memory_limit_setting() -> None:
+    """Engine(lua_memory_limit=...): kvengine's own (Redis has no cap on Lua's heap,
+    so it is no CONFIG parameter); 256 MiB by default."""
+    assert scripting.state(Engine().server).lua_max_memory == 256 * 1024 * 1024
+    kv = Engine(active_expire=False, lua_memory_limit="8mb")
     st = scripting.state(kv.server)
     assert st.sandbox.max_memory == 8 * 1024 * 1024
     with pytest.raises(ResponseError, match=r"^Error running script \w+, not enough memory$"):
@@ -142,10 +141,11 @@ def test_lua_memory_limit_setting(kv: Engine) -> None:
     assert kv.eval("return #string.rep('x', 1000000)", 0) == 1000000
     with pytest.raises(ResponseError, match="not enough memory"):
         kv.eval("return #string.rep('x', 9000000)", 0)
-    kv.config_set("lua-memory-limit", "0")  # no cap
+    st.set_max_memory(0)  # no cap
     assert kv.eval("return #string.rep('x', 9000000)", 0) == 9000000
-    with pytest.raises(ResponseError, match="argument must be a memory value"):
-        kv.config_set("lua-memory-limit", "lots")
+    with pytest.raises(ValueError, match="argument must be a memory value"):
+        Engine(lua_memory_limit="lots")
+    assert kv.config_get("lua-memory-limit") == {}  # not a Redis parameter
 
 
 # -- no way out to Python ----------------------------------------------------------------------------

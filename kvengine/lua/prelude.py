@@ -480,7 +480,7 @@ local function raise_reply_error(line, tag)
   error(e, 0)
 end
 
--- Tag 4: the reply does not fit under lua-memory-limit.  The script fails as if
+-- Tag 4: the reply does not fit under the memory cap (Engine(lua_memory_limit=)).  The script fails as if
 -- Lua's own allocator had refused it ("not enough memory", which the error
 -- handler passes through, as Lua raises it without calling the handler).
 local NOMEM = "not enough memory"
