@@ -37,6 +37,7 @@ import logging
 import math
 import threading
 import time
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
@@ -266,7 +267,7 @@ class Scripting:
         if sb is None:
             from kvengine.lua.runtime import Sandbox
 
-            sb = Sandbox(self.lua_call, self.hook, self.ctl, self.lua_max_memory)
+            sb = Sandbox(self.lua_call, self.hook, self.ctl, self.lua_max_memory, self.lua_call_packed)
             self._sandbox = sb
             self._LuaError = sb.LuaError
         return sb
@@ -563,6 +564,12 @@ class Scripting:
             return self._lua_table(reply, run.resp == 3)
         return self._lua_value(reply, run.resp == 3)
 
+    def lua_call_packed(self, blob: bytes, lengths: bytes) -> Any:
+        """redis.call / redis.pcall with many string arguments, joined in `blob`,
+        their lengths comma separated in `lengths` (see the prelude's call_bridge)."""
+        ends = list(accumulate(map(int, lengths.split(b","))))
+        return self.lua_call(*map(blob.__getitem__, map(slice, [0, *ends], ends)))
+
     def _lua_value(self, x: Any, resp3: bool) -> Any:
         t = type(x)
         if t is bytes or t is int:
@@ -704,7 +711,7 @@ _LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG + 5, 2: logging.INFO, 3: loggi
 def push_size(value: Any) -> int:
     """About how many bytes Lua needs to hold `value` converted (a string is a
     TString: 24 bytes of header, the bytes and a NUL; a table slot 16 bytes plus
-    the table's own), iteratively: replies nest."""
+    the table's own), iteratively (replies nest), at C speed for flat lists."""
     t = type(value)
     if t is bytes:
         return len(value) + 48
@@ -714,14 +721,21 @@ def push_size(value: Any) -> int:
     stack = [value]
     while stack:
         items = stack.pop()
-        total += 64 + 40 * len(items)
+        total += 64 + 64 * len(items)
+        types = set(map(type, items))
+        if types <= _STRINGS:
+            total += sum(map(len, items))
+            continue
         for x in items:
             tx = type(x)
-            if tx is bytes:
-                total += len(x) + 24
+            if tx is bytes or tx is Status:
+                total += len(x)
             elif tx is list or tx is tuple:
                 stack.append(x)
     return total
+
+
+_STRINGS = {bytes, Status}
 
 
 def decode_tokens(tokens: list[Any]) -> Reply:

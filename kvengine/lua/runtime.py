@@ -78,6 +78,7 @@ class Sandbox:
         hook: Callable[[], bool],
         ctl: Callable[..., Any],
         max_memory: int = DEFAULT_MAX_MEMORY,
+        call_packed: Callable[..., Any] | None = None,
     ) -> None:
         global _lupa, LUA_FLAVOUR
         if _lupa is None:
@@ -94,7 +95,7 @@ class Sandbox:
         self.LuaError = _lupa.LuaError
         self.LuaMemoryError = getattr(_lupa, "LuaMemoryError", MemoryError)
         prelude = lua.compile(PRELUDE, name="=kvengine")
-        api = prelude(call, hook, ctl)
+        api = prelude(call, hook, ctl, call_packed or call)
         self.api = api
         helpers = LibHelpers(self)
         for _name, source in LIBS:

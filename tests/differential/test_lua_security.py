@@ -50,6 +50,18 @@ SAME = [
      "local co = coroutine.create(f) local ok, v = coroutine.resume(co, n - 1) return v end return f(150)"),
 ]
 
+MANY = ("local t = {} for i = 1, 100 do t[i] = string.char(i % 256) .. '\\0' .. i end t[50] = '' "
+        "redis.call('del', 'ml') ")
+SAME += [
+    # redis.call with many arguments (they cross to Python joined, see call_bridge)
+    ("many-string-args", MANY + "redis.call('rpush', 'ml', unpack(t)) return redis.call('lrange', 'ml', 0, -1)"),
+    ("many-mixed-args", MANY + "t[60] = 1.5 t[61] = 7 t[62] = -0.25 redis.call('rpush', 'ml', unpack(t)) "
+     "return redis.call('lrange', 'ml', 55, 65)"),
+    ("many-args-pcall-error", MANY + "return redis.pcall('set', unpack(t))"),
+    ("many-args-bad-type", MANY + "t[70] = {} return redis.pcall('rpush', 'ml', unpack(t))"),
+    ("many-args-wrongtype", MANY + "redis.call('set', 'ml', 'x') return redis.pcall('rpush', 'ml', unpack(t))"),
+]
+
 ERRORS = [
     ("dump-redis-call", "return string.dump(redis.call)", "unable to dump given function"),
     ("dump-string-rep", "return string.dump(string.rep)", "unable to dump given function"),
