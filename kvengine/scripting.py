@@ -96,6 +96,7 @@ _E_OOM = OOM_TEXT.encode()
 _E_OUTSIDE = b"ERR redis.call/pcall can only be called inside a script invocation"
 _E_KILLED = b"ERR Script killed by user with SCRIPT KILL..."
 _E_NOMEM = b"not enough memory"  # Lua's own text for a failed allocation
+_SMALL_PUSH = 256 * 1024  # arguments this small fit in the RESERVE ensure_room keeps free
 LOAD_TIMEOUT_S = 0.5  # FUNCTION LOAD's limit for running a library's top-level code
 
 REDIS_VERSION = "7.0.15"  # what redis.REDIS_VERSION reports: the Redis kvengine follows
@@ -378,8 +379,9 @@ class Scripting:
         self.run = run
         srv.script_busy = run
         try:
-            sb.ensure_room()
-            if sb.max_memory and not sb.room(push_size(args)):
+            sb.ensure_room()  # RESERVE bytes free: small arguments always fit
+            if sb.max_memory and sum(map(len, args)) + 64 * len(args) > _SMALL_PUSH \
+                    and not sb.room(push_size(args)):
                 raise sb.LuaMemoryError("not enough memory")
             if len(args) <= _MANY_ARGS:
                 if is_eval:
@@ -399,7 +401,10 @@ class Scripting:
         finally:
             self.run = None
             srv.script_busy = None
-            self.end_busy()
+            # Only a script that became busy can have allow-busy commands in flight:
+            # they saw busy() true before script_busy was cleared, so this does too.
+            if run.timed_out or time.monotonic() >= run.busy_at:  # run.busy()
+                self.end_busy()
             if feeding and not c.in_exec:
                 from kvengine.multi import wrap_effects
 
@@ -552,8 +557,11 @@ class Scripting:
         if t is int:
             return reply
         sb = self._sandbox
-        if sb.max_memory and not sb.room(push_size(reply)):  # type: ignore[union-attr]
-            return _E_NOMEM, 4
+        cap = sb._cap  # type: ignore[union-attr]
+        if cap:
+            need = len(reply) + 48 if t is bytes else push_size(reply)
+            if sb.memory_used(True) + need + 4096 > cap and not sb.room(need):  # type: ignore[union-attr]
+                return _E_NOMEM, 4
         if t is bytes:
             return reply
         if reply is None:
@@ -566,7 +574,7 @@ class Scripting:
 
     def lua_call_packed(self, blob: bytes, lengths: bytes) -> Any:
         """redis.call / redis.pcall with many string arguments, joined in `blob`,
-        their lengths comma separated in `lengths` (see the prelude's call_bridge)."""
+        their lengths comma separated in `lengths` (see the prelude's call_many)."""
         ends = list(accumulate(map(int, lengths.split(b","))))
         return self.lua_call(*map(blob.__getitem__, map(slice, [0, *ends], ends)))
 

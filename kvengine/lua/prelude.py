@@ -491,9 +491,7 @@ local NOMEM = "not enough memory"
 -- every argument is a string: numbers keep Redis's conversion in Python.
 local MANY_ARGS = 16
 
-local function call_bridge(...)
-  local n = select('#', ...)
-  if n <= MANY_ARGS then return py_call(...) end
+local function call_many(n, ...)
   local args, lens = {...}, {}
   for i = 1, n do
     local a = args[i]
@@ -504,7 +502,8 @@ local function call_bridge(...)
 end
 
 local function redis_call(...)
-  local r, tag = call_bridge(...)
+  local r, tag
+  if select('#', ...) <= MANY_ARGS then r, tag = py_call(...) else r, tag = call_many(select('#', ...), ...) end
   if tag == nil then return r end
   if tag == 1 then return {ok = r} end
   if tag == 4 then error(NOMEM, 0) end
@@ -512,7 +511,8 @@ local function redis_call(...)
 end
 
 local function redis_pcall(...)
-  local r, tag = call_bridge(...)
+  local r, tag
+  if select('#', ...) <= MANY_ARGS then r, tag = py_call(...) else r, tag = call_many(select('#', ...), ...) end
   if tag == nil then return r end
   if tag == 1 then return {ok = r} end
   if tag == 4 then error(NOMEM, 0) end

@@ -120,6 +120,7 @@ class Sandbox:
         self.slice = lua.eval("function(t, i, j) return unpack(t, i, j) end")
         self.gc = lua.eval("function() collectgarbage('collect') end")
         self.memory = lua.eval("function() return collectgarbage('count') * 1024 end")
+        self.memory_used = lua.get_memory_used  # (total) -> bytes, the allocator's count
         self.set_max_memory(max_memory)
 
     def set_max_memory(self, limit: int) -> None:
@@ -130,6 +131,7 @@ class Sandbox:
             self.lua.set_max_memory(limit, total=True)
         except (AttributeError, RuntimeError):  # pragma: no cover - LuaJIT
             self.max_memory = self._cap = 0
+            self.memory_used = lambda total=False: 0
 
     def ensure_room(self) -> None:
         """Called before Python hands Lua anything: make sure RESERVE bytes are free.

@@ -53,7 +53,7 @@ SAME = [
 MANY = ("local t = {} for i = 1, 100 do t[i] = string.char(i % 256) .. '\\0' .. i end t[50] = '' "
         "redis.call('del', 'ml') ")
 SAME += [
-    # redis.call with many arguments (they cross to Python joined, see call_bridge)
+    # redis.call with many arguments (they cross to Python joined, see call_many)
     ("many-string-args", MANY + "redis.call('rpush', 'ml', unpack(t)) return redis.call('lrange', 'ml', 0, -1)"),
     ("many-mixed-args", MANY + "t[60] = 1.5 t[61] = 7 t[62] = -0.25 redis.call('rpush', 'ml', unpack(t)) "
      "return redis.call('lrange', 'ml', 55, 65)"),
