@@ -27,21 +27,21 @@ VSEP = b"\x01"
 
 def escape(x: bytes) -> bytes:
     """`x` with 0x00, 0x01 and 0x02 escaped (unchanged, and not copied, if it has none)."""
-    if b"\x00" in x or b"\x01" in x or b"\x02" in x:
+    if 0 in x or 1 in x or 2 in x:
         return x.replace(b"\x02", b"\x02\x12").replace(b"\x00", b"\x02\x10").replace(b"\x01", b"\x02\x11")
     return x
 
 
 def unescape(x: bytes) -> bytes:
     """Inverse of escape (every 0x02 in an escaped string leads a two-byte code)."""
-    if b"\x02" in x:
+    if 2 in x:
         return x.replace(b"\x02\x10", b"\x00").replace(b"\x02\x11", b"\x01").replace(b"\x02\x12", b"\x02")
     return x
 
 
 def lookup(lp: bytes, key: bytes) -> bytes | None:
     """The value stored under `key`, or None."""
-    if b"\x00" in key or b"\x01" in key or b"\x02" in key:
+    if 0 in key or 1 in key or 2 in key:
         key = escape(key)
     needle = b"\x00" + key + b"\x01"
     pos = lp.find(needle)
@@ -50,7 +50,7 @@ def lookup(lp: bytes, key: bytes) -> bytes | None:
     start = pos + len(needle)
     end = lp.find(b"\x00", start)
     value = lp[start:] if end < 0 else lp[start:end]
-    if b"\x02" in value:
+    if 2 in value:
         return unescape(value)
     return value
 
@@ -87,7 +87,7 @@ def pairs(lp: bytes) -> list[tuple[bytes, bytes]]:
     if not lp:
         return []
     parts = lp[1:].split(b"\x00")
-    if b"\x02" in lp:
+    if 2 in lp:
         out = []
         for part in parts:
             k, v = part.split(b"\x01")
@@ -100,7 +100,7 @@ def keys(lp: bytes) -> list[bytes]:
     """Every key, in order."""
     if not lp:
         return []
-    if b"\x02" in lp:
+    if 2 in lp:
         return [unescape(part.split(b"\x01")[0]) for part in lp[1:].split(b"\x00")]
     return [part.split(b"\x01")[0] for part in lp[1:].split(b"\x00")]
 

@@ -85,7 +85,7 @@ class Hash:
         if lp is None:
             return self._d.get(field)  # type: ignore[union-attr]
         # packed.lookup, inlined: HGET's latency is the target of the packed design.
-        if b"\x00" in field or b"\x01" in field or b"\x02" in field:
+        if 0 in field or 1 in field or 2 in field:
             return packed.lookup(lp, field)
         needle = b"\x00" + field + b"\x01"
         pos = lp.find(needle)
@@ -94,7 +94,7 @@ class Hash:
         pos += len(needle)
         end = lp.find(b"\x00", pos)
         value = lp[pos:end] if end >= 0 else lp[pos:]
-        return packed.unescape(value) if b"\x02" in value else value
+        return packed.unescape(value) if 2 in value else value
 
     def __contains__(self, field: bytes) -> bool:
         return self.get(field) is not None

@@ -159,7 +159,7 @@ class ZSet:
         if lp is None:
             return self._d.get(member)  # type: ignore[union-attr]
         # packed.lookup, inlined (ZSCORE's latency); scores never hold 0x00-0x02.
-        if b"\x00" in member or b"\x01" in member or b"\x02" in member:
+        if 0 in member or 1 in member or 2 in member:
             member = packed.escape(member)
         needle = b"\x00" + member + b"\x01"
         pos = lp.find(needle)
