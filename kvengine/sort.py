@@ -181,9 +181,7 @@ def sort_generic(c: Client, argv: Argv, readonly: bool) -> Reply:
 def _set_order(s: Set) -> list[bytes]:
     """A set's iteration order: ascending integers while it is an intset (as
     Redis's intset), the hash order otherwise."""
-    if s.intset:
-        return sorted(s.s, key=int)
-    return list(s.s)
+    return s.members()
 
 
 def _sorted(c: Client, vector: list[bytes], sortby: bytes | None, alpha: bool, desc: bool,
