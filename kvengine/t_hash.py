@@ -34,7 +34,7 @@ HASH_MAX_LISTPACK_VALUE = 64
 # Listpack: the Hash object and its one bytes object, plus that object's length.
 HASH_BASE_BYTES = 230
 HASH_ENTRY_BYTES = 115
-HASH_LISTPACK_BASE_BYTES = 120
+HASH_LISTPACK_BASE_BYTES = 185
 
 
 @register_type

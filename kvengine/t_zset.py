@@ -57,7 +57,7 @@ ZSET_MAX_LISTPACK_VALUE = 64
 ZSET_BASE_BYTES = 600
 ZSET_ENTRY_BYTES = 182
 # Listpack: the ZSet object and its one bytes object, plus that object's length.
-ZSET_LISTPACK_BASE_BYTES = 130
+ZSET_LISTPACK_BASE_BYTES = 170
 
 NOT_FLOAT = e.NOT_FLOAT
 NAN_RESULT = "resulting score is not a number (NaN)"

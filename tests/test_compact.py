@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from kvengine import Engine, packed, t_hash, t_set, t_zset
+from kvengine import Engine, packed, t_hash, t_list, t_set, t_zset
 from kvengine.t_hash import Hash
+from kvengine.t_list import List
 from kvengine.t_set import Set
 from kvengine.t_zset import ZSet
 
@@ -29,6 +30,7 @@ def encoding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setattr(t_hash, "HASH_MAX_LISTPACK_ENTRIES", 0)
         monkeypatch.setattr(t_zset, "ZSET_MAX_LISTPACK_ENTRIES", 0)
         monkeypatch.setattr(t_set, "SET_MAX_INTSET_ENTRIES", 0)
+        monkeypatch.setattr(t_list, "LIST_MAX_PACKED_BYTES", 0)
     yield request.param
 
 
@@ -123,33 +125,84 @@ def test_set_matches_a_set_model(encoding: str) -> None:
     s.check()
 
 
+def test_list_matches_a_list_model(encoding: str) -> None:
+    rnd = random.Random(17)
+    lst, model = List(), []
+    for step in range(3000):
+        op = rnd.random()
+        item = _random_bytes(rnd, 6) * rnd.choice([1, 1, 1, 40])
+        if op < 0.45:
+            left = rnd.random() < 0.5
+            lst.push(item, left)
+            model.insert(0, item) if left else model.append(item)
+        elif op < 0.8:
+            left = rnd.random() < 0.5
+            if model:
+                assert lst.pop(left) == model.pop(0 if left else -1)
+            else:
+                with pytest.raises(IndexError):
+                    lst.pop(left)
+        elif op < 0.9 and model:
+            i = rnd.randrange(len(model))
+            lst.set_item(i, item)
+            model[i] = item
+        else:
+            i = rnd.randrange(len(model) + 1)
+            lst.insert(i, item)
+            model.insert(i, item)
+        assert len(lst) == len(model)
+        if step % 50 == 0:
+            lst.check()
+            assert list(lst) == model == list(lst.q)
+    if encoding == "big":
+        assert not lst.packed
+    again = List.load_state(lst.dump_state())
+    again.check()
+    assert list(again) == model
+    copy = lst.copy()
+    copy.push(b"x", False)
+    assert list(lst) == model
+    small = List([b"a", b"\x00"])
+    assert small.packed == (encoding == "compact")
+    small.q = small.q  # LREM / LTRIM assign q: the list stays packed if it fits
+    assert small.packed == (encoding == "compact") and list(small) == [b"a", b"\x00"]
+    small.push(b"y" * t_list.LIST_MAX_PACKED_BYTES, True)
+    assert not small.packed and list(small) == [b"y" * t_list.LIST_MAX_PACKED_BYTES, b"a", b"\x00"]
+    small.check()
+
+
 def test_packed_memory_is_accounted_and_released(encoding: str) -> None:
     kv = Engine(active_expire=False)
     base = kv.server.used_memory()
     kv.hset("h", mapping={f"f{i}": f"v{i}" for i in range(10)})
     kv.zadd("z", {f"m{i}": i for i in range(10)})
     kv.sadd("s", *range(10))
-    for key in ("h", "z", "s"):
+    kv.rpush("l", *range(10))
+    for key in ("h", "z", "s", "l"):
         assert kv.memory_usage(key) > 0
     kv.hdel("h", "f0")
     kv.zrem("z", "m0")
     kv.srem("s", 0)
-    assert kv.copy("h", "h2") and kv.copy("z", "z2") and kv.copy("s", "s2")
+    kv.lpop("l")
+    assert kv.copy("h", "h2") and kv.copy("z", "z2") and kv.copy("s", "s2") and kv.copy("l", "l2")
     kv.hset("h2", "extra", "x")
     assert kv.hget("h", "extra") is None
-    kv.delete("h", "z", "s", "h2", "z2", "s2")
+    kv.rpush("l2", "more")
+    assert kv.lrange("l", 0, -1) == [b"%d" % i for i in range(1, 10)]
+    kv.delete("h", "z", "s", "l", "h2", "z2", "s2", "l2")
     assert kv.server.used_memory() == base
     kv.close()
 
 
 def test_packed_containers_cost_less_than_converted_ones() -> None:
     """The size model says what the benchmark measures: packed is several times smaller."""
-    h, z, s = Hash(), ZSet(), Set()
+    h, z, s, lst = Hash(), ZSet(), Set(), List()
     for i in range(10):
         h.set(b"field%d" % i, b"value-%d" % i)
         z.add(b"member:%d" % i, i * 1.5)
         s.add(b"%d" % (1000 + i))
-    packed_sizes = (h.mem, z.mem, s.mem)
-    for c in (h, z, s):
+        lst.push(b"item-%d" % i, False)
+    packed_sizes = (h.mem, z.mem, s.mem, lst.mem)
+    for c in (h, z, s, lst):
         c.convert()
-    assert all(p * 3 < c.mem for p, c in zip(packed_sizes, (h, z, s)))
+    assert all(p * 3 < c.mem for p, c in zip(packed_sizes, (h, z, s, lst)))
