@@ -11,8 +11,9 @@ For kvengine (and fakeredis), each workload runs in a fresh subprocess and repor
 RSS growth and kvengine's own used_memory (its size model); Redis 7 reports used_memory
 from INFO.  With ``--before TREE`` the same children also run against another kvengine
 checkout (e.g. ``/work/main``, built), so before and after are measured in one run;
-latency (kv.hget / kv.zscore through the Engine API, 1,000 keys, best of 5 x 15 rounds
-of 5,000 calls, the trees alternating) is reported for both.
+latency through the Engine API (kv.hget / kv.zscore on 10-element containers, and
+the writes: a new 10-field hash, a new 10-member sorted set, LRANGE of 10 items; best
+of 5 x 15 rounds of 2,000 calls, the trees alternating) is reported for both.
 """
 
 from __future__ import annotations
@@ -85,10 +86,21 @@ fill(kv, 1000, "zsets")
 def hget(): return kv.hget(b"user:00000500", b"field7")
 def zscore(): return kv.zscore(b"z:00000500", b"member:7")
 def hget_miss(): return kv.hget(b"user:00000500", b"nofield")
+n = iter(range(10**9))
+def hset10():  # a new 10-field hash (per call; compare with hget's per-call cost)
+    i = next(n)
+    kv.hset(b"new:%d" % i, mapping={b"field%d" % f: b"value-%d-%d" % (i, f) for f in range(10)})
+def zadd10():
+    i = next(n)
+    kv.zadd(b"newz:%d" % i, {b"member:%d" % f: i + f * 1.5 for f in range(10)})
+def lrange():
+    return kv.lrange(b"l:00000500", 0, -1)
+fill(kv, 1000, "lists")
 assert hget() == b"value-500-7" and zscore() == 510.5
 out = {}
-for name, fn in (("hget", hget), ("zscore", zscore), ("hget_miss", hget_miss)):
-    out[name] = min(timeit.repeat(fn, number=5000, repeat=15)) / 5000 * 1e6
+for name, fn in (("hget", hget), ("zscore", zscore), ("hget_miss", hget_miss), ("hset10", hset10),
+                 ("zadd10", zadd10), ("lrange10", lrange)):
+    out[name] = min(timeit.repeat(fn, number=2000, repeat=15)) / 2000 * 1e6
 print(json.dumps(out))
 """
 
@@ -193,7 +205,7 @@ def main() -> None:
                 best[k] = min(best[k], v)
     print("| latency (us/call) | " + " | ".join(name for name, _ in trees) + " |")
     print("|---" * (len(trees) + 1) + "|")
-    for op in ("hget", "zscore", "hget_miss"):
+    for op in ("hget", "zscore", "hget_miss", "hset10", "zadd10", "lrange10"):
         print(f"| {op} | " + " | ".join(f"{lat[name][op]:.2f}" for name, _ in trees) + " |")
     rows["latency"] = lat
     print()
