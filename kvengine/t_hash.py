@@ -127,14 +127,27 @@ class Hash:
         if lp is not None:
             if len(field) > HASH_MAX_LISTPACK_VALUE or len(value) > HASH_MAX_LISTPACK_VALUE:
                 self.convert()
-            else:
-                new, added = packed.put(lp, field, value)
-                if added and new.count(packed.SEP) > HASH_MAX_LISTPACK_ENTRIES:
-                    self.convert()
-                else:
+            else:  # packed.put, inlined (HSET of many fields calls this per field)
+                if 0 in field or 1 in field or 2 in field:
+                    field = packed.escape(field)
+                if 0 in value or 1 in value or 2 in value:
+                    value = packed.escape(value)
+                needle = b"\x00" + field + b"\x01"
+                pos = lp.find(needle)
+                if pos >= 0:
+                    start = pos + len(needle)
+                    end = lp.find(b"\x00", start)
+                    new = lp[:start] + value + (lp[end:] if end >= 0 else b"")
                     self.lp = new
                     self.mem += len(new) - len(lp)
-                    return added
+                    return False
+                if lp.count(b"\x00") < HASH_MAX_LISTPACK_ENTRIES:
+                    new = lp + needle + value
+                    self.lp = new
+                    self.mem += len(new) - len(lp)
+                    return True
+                field, value = packed.unescape(field), packed.unescape(value)
+                self.convert()
         d = self._d
         old = d.get(field)  # type: ignore[union-attr]
         d[field] = value  # type: ignore[index]
