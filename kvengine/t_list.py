@@ -101,6 +101,13 @@ class List:
         lp = self.lp
         return iter(self._q if lp is None else _unpack(lp))  # type: ignore[arg-type]
 
+    def range(self, start: int, stop: int) -> list[bytes]:
+        """The items at positions [start, stop) (LRANGE)."""
+        lp = self.lp
+        if lp is None:
+            return list(islice(self._q, start, stop))  # type: ignore[arg-type]
+        return _unpack(lp)[start:stop]
+
     def push(self, item: bytes, left: bool) -> None:
         """Add at the head (left) or the tail."""
         lp = self.lp
@@ -336,7 +343,7 @@ def lrange_command(c: Client, argv: Argv) -> Reply:
     bounds = _range(start, end, len(lst))
     if bounds is None:
         return []
-    return list(islice(lst.q, bounds[0], bounds[1] + 1))
+    return lst.range(bounds[0], bounds[1] + 1)
 
 
 @command("LINDEX", 3, READONLY, keys=(1, 1, 1))

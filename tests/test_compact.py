@@ -66,6 +66,16 @@ def test_hash_matches_a_dict_model(encoding: str) -> None:
             assert list(h.items()) == list(model.items())  # insertion order, as a listpack
             assert len(h) == len(model) and h.keys() == list(model) and h.values() == list(model.values())
     assert h.encoding() == ("hashtable" if encoding == "big" else "listpack")  # values stay <= 60 bytes
+    batch, one_by_one = Hash(), Hash()
+    flat = [x for pair in model.items() for x in pair] + [b"f1", b"again", b"z" * 65, b"x"]
+    assert batch.set_many(flat, 0) == sum(one_by_one.set(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
+    assert list(batch.items()) == list(one_by_one.items()) and batch.mem == one_by_one.mem
+    assert batch.encoding() == one_by_one.encoding() == "hashtable"  # the 65-byte field converted both
+    small = Hash()
+    assert small.set_many([b"a", b"1", b"b", b"2", b"a", b"3"], 0) == 2
+    small.check()
+    assert list(small.items()) == [(b"a", b"3"), (b"b", b"2")] and small.encoding() == (
+        "listpack" if encoding == "compact" else "hashtable")
     again = Hash.load_state(h.dump_state())
     again.check()
     assert dict(again.items()) == model
