@@ -31,6 +31,8 @@ POLICIES = (
 )
 MAX_SAMPLES = 64  # the C sampler's buffer; Redis accepts more but gains nothing
 _MODE = {"lru": 0, "lfu": 1, "ttl": 2}
+# (volatile only, scoring mode) of the policies the tables evict on their own.
+_STEADY = {p: (p.startswith("volatile-"), _MODE[p[-3:]]) for p in POLICIES if p[-3:] in _MODE}
 OOM_TEXT = "OOM command not allowed when used memory > 'maxmemory'."
 
 EvictCallback = Callable[[bytes, int, str], None]
@@ -162,38 +164,33 @@ def perform_evictions(srv: Server) -> bool:
     (under the limit, or a time-limited run still in progress); False if nothing more
     can be evicted (the caller answers OOM)."""
     limit = srv.maxmemory
-    used = srv.used_memory()
+    mem = srv.mem
+    used = mem.total()
     if used <= limit:
         srv.evict_pending = False
         return True
     policy = srv.maxmemory_policy
-    if policy == "noeviction":
-        return False
-    mem = srv.mem
-    if used - limit < 4096 and not srv.evict_callbacks and not srv.watched and not srv.feeding:
-        # The steady state of a full cache: one or two keys to go, nobody to tell.
-        # The table evicts on its own; only the counters are kept here.  (Kept apart
-        # from _pick on purpose: going through it costs ~0.8 us more per eviction,
-        # measured with benchmarks/bench_eviction.py.)
+    steady = _STEADY.get(policy)
+    if steady is not None and used - limit < 4096 and not (srv.evict_callbacks or srv.watched or srv.feeding):
+        # The steady state of a full cache: a key or two to go, nobody to tell.  The
+        # table runs the whole loop (sample, pool, delete, until under the limit) in
+        # one C call; only the counters are kept here.  It stops at the next multiple
+        # of 64 picks, where _pick re-counts the databases worth sampling.
         dbs = srv.evict_dbs
-        if len(dbs) == 1 and policy[-4:] in ("-lru", "-lfu", "-ttl") and srv.evict_picks % 64:
-            volatile = policy[0] == "v"
-            mode = _MODE[policy[-3:]]
-            table = dbs[0].table
-            samples = min(srv.maxmemory_samples, MAX_SAMPLES)
-            now = srv.now
-            stats = srv.stats
-            drop = table.evict_drop
-            while used > limit:
-                srv.evict_picks += 1
-                if not drop(samples, volatile, mode, now):
-                    break
-                stats.evicted_keys += 1
-                srv.dirty += 1
-                used = mem.total()
-            if used <= limit:
+        picks = srv.evict_picks
+        if len(dbs) == 1 and picks % 64:
+            # (The table takes at most 64 samples, as MAX_SAMPLES.)
+            n, under = dbs[0].table.evict_until(limit, 64 - picks % 64, srv.maxmemory_samples, steady[0],
+                                                steady[1], srv.now)
+            srv.evict_picks = picks + n
+            srv.stats.evicted_keys += n
+            srv.dirty += n
+            if under:
                 srv.evict_pending = False
                 return True
+            used = mem.total()
+    if policy == "noeviction":
+        return False
     deadline = time.perf_counter() + time_limit_us(srv.maxmemory_eviction_tenacity) / 1e6
     keys = 0
     while used > limit:

@@ -13,6 +13,7 @@ from kvengine._native import NO_EXPIRE
 from kvengine.api.base import ApiBase, EncodableT, KeyT, list_or_args
 from kvengine.clock import system_clock
 from kvengine.commands import TABLE
+from kvengine.evict import oom_error, perform_evictions
 
 # Resolved once: GET and SET are the hot path and skip the table lookup.
 assert t_string  # the import registers the string commands
@@ -151,8 +152,8 @@ class StringCommands(ApiBase):
                 srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
                 if srv.write_denied is not None:
                     raise e.error_from_line(srv.write_denied)
-                if srv.maxmemory:
-                    srv.free_memory_or_oom()
+                if srv.maxmemory and not perform_evictions(srv):  # Server.free_memory_or_oom, inlined
+                    raise oom_error()
                 _SET.calls += 1
                 db = self.db  # type: ignore[attr-defined]
                 db.table.set(key, val, NO_EXPIRE, now)  # Database.set, inlined
