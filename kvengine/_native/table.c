@@ -29,6 +29,12 @@
 #define VOLATILE_BYTES 16
 #define MAX_VALUE_LEN ((size_t)512 * 1024 * 1024)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p) /* a hint: never faults, even on a freed address */
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
 typedef struct {
     kvt_entry *e;
     int64_t expire;
@@ -46,6 +52,7 @@ typedef struct {
     size_t klen;
     char *key;
     char *cached; /* NULL until the pool's buffer block is allocated */
+    const kvt_entry *hint; /* where the entry was when sampled: only ever prefetched */
 } pool_slot;
 
 struct kvt {
@@ -100,12 +107,18 @@ static uint64_t hash_bytes(const char *p, size_t n, uint64_t seed) {
     return mix64(h);
 }
 
-static uint64_t next_random(kvt *t) { /* splitmix64 */
-    uint64_t z = (t->rng += 0x9e3779b97f4a7c15ULL);
+static inline uint64_t splitmix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+static uint64_t next_random(kvt *t) { /* splitmix64 */
+    return splitmix(t->rng += 0x9e3779b97f4a7c15ULL);
+}
+
+/* What next_random will return, without drawing it (for prefetching). */
+static inline uint64_t peek_random(const kvt *t) { return splitmix(t->rng + 0x9e3779b97f4a7c15ULL); }
 
 /* ---- entries ----------------------------------------------------------------------- */
 
@@ -492,12 +505,6 @@ int kvt_set_field(kvt *t, const char *key, size_t klen, uint32_t field) {
 
 /* Redis's dictGetSomeKeys idea: start at a random bucket and walk forward, taking
  * whole chains, so n samples cost O(n) on a table at load factor ~1. */
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)0)
-#endif
-
 size_t kvt_sample(kvt *t, size_t n, int volatile_only, kvt_entry **out) {
     size_t got = 0;
     if (!t || !out) return 0;
@@ -582,7 +589,9 @@ static int pool_init(kvt *t) {
 /* Redis's evictionPoolPopulate insertion rule, slot for slot (with its cached
  * buffers: the slot that falls off, or the empty last one, lends its buffer to
  * the slot being filled). */
-static void pool_insert(kvt *t, uint64_t score, const char *key, size_t klen) {
+static void pool_insert(kvt *t, uint64_t score, const kvt_entry *e) {
+    const char *key = e->data;
+    size_t klen = e->klen;
     pool_slot *pool = t->pool;
     int k = 0, last = EVPOOL_SIZE - 1;
     while (k < EVPOOL_SIZE && pool[k].key && pool[k].score < score) k++;
@@ -613,6 +622,7 @@ static void pool_insert(kvt *t, uint64_t score, const char *key, size_t klen) {
     pool[k].score = score;
     pool[k].klen = klen;
     pool[k].key = copy;
+    pool[k].hint = e;
 }
 
 int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms, const char **out_val) {
@@ -623,8 +633,22 @@ int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
     if (n > 64) n = 64;
     for (int round = 0; round < 64; round++) {
         if (!(volatile_only ? t->vol_count : t->count)) return KVT_MISS;
+        /* At a million keys an eviction is a few cache misses in a row: the sampled
+         * buckets and entries, then the bucket and entry of the pooled key that goes
+         * (often sampled many evictions ago).  Ask for both at once, so they overlap:
+         * the first sampled bucket (the random draw the sampler is about to make) and
+         * the best pooled key's bucket and entry.  Prefetches only: the hint may be a
+         * freed entry, which find() below never trusts. */
+        if (volatile_only) PREFETCH(&t->vol[peek_random(t) % t->vol_count]);
+        else PREFETCH(&t->buckets[peek_random(t) & (t->size - 1)]);
+        for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
+            if (!t->pool[k].key) continue;
+            PREFETCH(t->pool[k].hint);
+            PREFETCH(&t->buckets[bucket_of(t, t->pool[k].key, t->pool[k].klen)]);
+            break;
+        }
         size_t got = kvt_evict_sample(t, n, volatile_only, mode, now_ms, cand, scores);
-        for (size_t i = 0; i < got; i++) pool_insert(t, scores[i], cand[i]->data, cand[i]->klen);
+        for (size_t i = 0; i < got; i++) pool_insert(t, scores[i], cand[i]);
         for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
             char *key = t->pool[k].key;
             if (!key) continue;

@@ -152,7 +152,10 @@ class StringCommands(ApiBase):
                 srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
                 if srv.write_denied is not None:
                     raise e.error_from_line(srv.write_denied)
-                if srv.maxmemory and not perform_evictions(srv):  # Server.free_memory_or_oom, inlined
+                # The OOM gate (Server.free_memory_or_oom, inlined): one comparison while
+                # under the limit, which the runs of evict_target keep most writes.
+                if srv.maxmemory and (srv.evict_pending or srv.mem.total() > srv.maxmemory) \
+                        and not perform_evictions(srv):
                     raise oom_error()
                 _SET.calls += 1
                 db = self.db  # type: ignore[attr-defined]
