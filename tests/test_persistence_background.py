@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
 
 import pytest
 
@@ -103,8 +104,10 @@ def test_hybrid_rewrite_replaces_base_and_incr(tmp_path, clock) -> None:
     directory = tmp_path / "appendonlydir"
     assert sorted(os.listdir(directory)) == [
         "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
-    assert (directory / "appendonly.aof.manifest").read_text() == (
-        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+    text = (directory / "appendonly.aof.manifest").read_text()
+    body = "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    # Redis's lines, after kvengine's checksum line (a comment to Redis).
+    assert text == f"# kvengine manifest crc32 {zlib.crc32(body.encode()):08x}\n" + body
     info = kv.server.persistence.persistence_info()
     assert info["aof_base_size"] == (directory / "appendonly.aof.2.base.rdb").stat().st_size
     kv.close()

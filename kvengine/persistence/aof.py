@@ -42,7 +42,15 @@ import msgpack
 
 from kvengine import exceptions as e
 from kvengine.persistence import snapshot
-from kvengine.persistence.base import FS, Ops, PersistenceError, Settings, _silent_unlink, write_all
+from kvengine.persistence.base import (
+    FS,
+    Ops,
+    PersistenceError,
+    Settings,
+    _silent_unlink,
+    unique_suffix,
+    write_all,
+)
 from kvengine.persistence.resp import RespError, encode_command, encode_select, parse_commands
 from kvengine.serialize import DUMP_VERSION
 
@@ -73,7 +81,8 @@ class LogFile:
         self.selected_db = -1
         self.io_lock = threading.Lock()
         self.write_errno = 0                    # last write error (0: ok)
-        self.fsync_errno = 0                    # last fsync error (0: ok)
+        self.fsync_errno = 0                    # first fsync error since the last rewrite (0: ok)
+        self.fsync_failures = 0                 # failed fsyncs, ever (a rewrite compares it)
         self.copy: bytearray | None = None      # the rewrite buffer (single-file rewrite)
 
     def append(self, ops: Ops) -> None:
@@ -124,7 +133,13 @@ class LogFile:
         return True
 
     def fsync(self) -> bool:
-        """fsync what the OS has; record the outcome."""
+        """fsync what the OS has; record the outcome.
+
+        A failure is sticky ("fsyncgate"): after a failed fsync the kernel may have
+        dropped the dirty pages and marked them clean, so a retried fsync can
+        succeed with the data gone.  What was written since the last good fsync is
+        then unknown, and only a rewrite of the log from memory (which clears
+        ``fsync_errno``, see DiskBackend) makes the log trustworthy again."""
         with self.io_lock:
             size = self.size
             if self.fd < 0:
@@ -132,10 +147,11 @@ class LogFile:
             try:
                 FS.fsync(self.fd)
             except OSError as exc:
-                self.fsync_errno = exc.errno or errno.EIO
+                self.fsync_errno = self.fsync_errno or exc.errno or errno.EIO
+                self.fsync_failures += 1
                 return False
-            self.fsync_errno = 0
-            self.synced_size = max(self.synced_size, size)
+            if not self.fsync_errno:
+                self.synced_size = max(self.synced_size, size)
             return True
 
     def error(self) -> int:
@@ -487,7 +503,7 @@ class SingleFileLog:
 
     def create(self, server: Server) -> None:
         """Start a log holding the current data set (written synchronously)."""
-        tmp = self.path + ".tmp-create"
+        tmp = f"{self.path}.tmp-{unique_suffix()}"
         fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
             if any(len(db.table) for db in server.dbs):
@@ -500,8 +516,8 @@ class SingleFileLog:
         self.open()
 
     # -- rewrite ---------------------------------------------------------------------------
-    def rewrite_target(self, pid_hint: int) -> str:
-        return os.path.join(self.settings.dir, f"temp-rewriteaof-bg-{pid_hint}.aof")
+    def rewrite_target(self) -> str:
+        return os.path.join(self.settings.dir, f"temp-rewriteaof-bg-{unique_suffix()}.aof")
 
     def begin_rewrite(self) -> None:
         """Parent side, lock held: keep a copy of everything appended from now on."""
