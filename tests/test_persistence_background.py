@@ -106,8 +106,12 @@ def test_hybrid_rewrite_replaces_base_and_incr(tmp_path, clock) -> None:
         "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
     text = (directory / "appendonly.aof.manifest").read_text()
     body = "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
-    # Redis's lines, after kvengine's checksum line (a comment to Redis).
-    assert text == f"# kvengine manifest crc32 {zlib.crc32(body.encode()):08x}\n" + body
+    # Redis's lines, after kvengine's line (a comment to Redis): a checksum of what
+    # follows and the sizes of the complete files ("-": the one appended to).
+    header, rest = text.split("\n", 1)
+    assert rest == body
+    sizes = f" sizes {(directory / 'appendonly.aof.2.base.rdb').stat().st_size} -"
+    assert header == f"# kvengine manifest crc32 {zlib.crc32(body.encode(), zlib.crc32(sizes.encode())):08x}{sizes}"
     info = kv.server.persistence.persistence_info()
     assert info["aof_base_size"] == (directory / "appendonly.aof.2.base.rdb").stat().st_size
     kv.close()
@@ -258,6 +262,7 @@ def test_log_contents_are_what_happened(tmp_path, clock) -> None:
     kv.close()
     cmds = [argv for _, _, argv in parse_commands((tmp_path / "appendonly.aof").read_bytes())]
     assert cmds == [
+        [b"SELECT", b"0"],  # the base of an empty data set (a log is never an empty file)
         [b"SELECT", b"0"],
         [b"SET", b"a", b"1", b"PXAT", b"%d" % (1_700_000_000_000 + 10_000)],
         [b"SELECT", b"1"], [b"SET", b"b", b"2"],

@@ -210,10 +210,12 @@ def test_base_that_does_not_parse_is_refused(tmp_path, clock, preamble) -> None:
     directory, _ = hybrid_dir(tmp_path, clock, aof_use_rdb_preamble=preamble)
     base = directory / f"appendonly.aof.2.base.{'rdb' if preamble else 'aof'}"
     data = base.read_bytes()
-    base.write_bytes(b"*2\r\n$3\r\nGET\r\n" + data)  # GET has arity 2: this is not a log
-    _refused(tmp_path, clock, r"2\.base\.(rdb|aof).* at offset 0")
-    base.write_bytes(data[:-3])  # truncated: never accepted for a base, aof-load-truncated or not
-    _refused(tmp_path, clock, r"2\.base\.(rdb|aof).*(truncated|unexpected end)")
+    garbage = b"*2\r\n$3\r\nGET\r\n"  # GET has arity 2: this is not a log (nor a snapshot)
+    base.write_bytes(garbage + data[len(garbage):])  # same size: only its content is wrong
+    _refused(tmp_path, clock, r"2\.base\.(rdb|aof): .* at offset 0")
+    for cut in (len(data) - 3, data.rfind(b"*") if not preamble else len(data) // 2):  # mid-command, at a boundary
+        base.write_bytes(data[:cut])  # never accepted for a base, aof-load-truncated or not
+        _refused(tmp_path, clock, r"2\.base\.(rdb|aof): truncated: \d+ bytes, the manifest recorded \d+")
 
 
 def test_unknown_snapshot_format_version_is_refused(tmp_path, clock) -> None:
@@ -252,7 +254,11 @@ def test_truncated_earlier_incremental_file_is_an_error_the_last_is_cut(tmp_path
     kv.close()
     first = directory / "appendonly.aof.1.incr.aof"
     first.write_bytes(first.read_bytes()[:-3])
-    _refused(tmp_path, clock, r"1\.incr\.aof: unexpected end of file at offset \d+")
+    _refused(tmp_path, clock, r"1\.incr\.aof: truncated: \d+ bytes, the manifest recorded \d+, at offset \d+")
+    # A cut at a command boundary too: the manifest recorded the size of a closed file.
+    data = first.read_bytes()
+    first.write_bytes(data[:data.rindex(b"*")])
+    _refused(tmp_path, clock, r"1\.incr\.aof: truncated")
 
 
 def test_a_new_layout_never_reuses_a_sequence_number_on_disk(tmp_path, clock) -> None:

@@ -237,6 +237,8 @@ def write_commands_fd(fd: int, source: snapshot.Source) -> int:
             if len(buf) >= 1 << 18:
                 write_all(fd, buf)
                 buf = bytearray()
+    if not keys and not buf:
+        buf += encode_select(0)  # never an empty file: an empty log can only be damage
     if buf:
         write_all(fd, buf)
     return keys
@@ -414,6 +416,8 @@ def load_log_file(
             fd = FS.open(path, os.O_WRONLY)
             try:
                 FS.ftruncate(fd, result.valid_end)
+                if not result.valid_end:  # never leave an empty log (it reads as lost content)
+                    write_all(fd, encode_select(0))
                 FS.fsync(fd)
             finally:
                 FS.close(fd)
@@ -493,6 +497,11 @@ class SingleFileLog:
         return 0 if f is None else f.size + len(f.buf)
 
     def load(self, server: Server, replayer: Replayer) -> tuple[int, ReplayResult]:
+        if os.path.getsize(self.path) == 0:
+            # kvengine never writes an empty log (an empty data set is a SELECT or an
+            # empty snapshot preamble): this one lost its content.
+            raise PersistenceError(f"{self.path}: empty log (0 bytes) at offset 0: its content is lost; "
+                                   "restore it from a backup, or delete it if the data set really was empty")
         keys, result = load_log_file(server, replayer, self.path,
                                      allow_truncated=self.settings.aof_load_truncated, cut=True)
         return keys, result
@@ -506,8 +515,7 @@ class SingleFileLog:
         tmp = f"{self.path}.tmp-{unique_suffix()}"
         fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
-            if any(len(db.table) for db in server.dbs):
-                write_base_fd(fd, snapshot.server_source(server.dbs), self.settings, {"aof-base": True})
+            write_base_fd(fd, snapshot.server_source(server.dbs), self.settings, {"aof-base": True})
             FS.fsync(fd)
         finally:
             FS.close(fd)

@@ -103,6 +103,10 @@ def _check_manifest(path: str, fix: bool) -> CheckReport:
         file = os.path.join(directory, part.name)
         if not os.path.exists(file):
             sub = CheckReport(file, ok=False, kind="aof", error=f"{file}: listed in the manifest but missing")
+        elif part.size >= 0 and os.path.getsize(file) != part.size:
+            sub = CheckReport(file, ok=False, kind="aof", size=os.path.getsize(file),
+                              error=f"{file}: {os.path.getsize(file)} bytes, the manifest recorded {part.size} "
+                                    f"(truncated or extended; restore it from a backup)")
         elif part.type == BASE and part.name.endswith(".rdb"):
             sub = check_snapshot(file)
         else:

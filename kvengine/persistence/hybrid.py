@@ -55,9 +55,10 @@ class Part:
     seq: int
     type: str
     offset: int = field(default=0, compare=False)  # of its line in the manifest read
+    size: int = field(default=-1, compare=False)   # its complete size; -1: growing or unknown
 
 
-_HEADER = re.compile(rb"# kvengine manifest crc32 ([0-9a-f]{8})")
+_HEADER = re.compile(rb"# kvengine manifest crc32 ([0-9a-f]{8})((?: sizes(?: (?:\d+|-))+)?)")
 _KV_NAME = re.compile(r".*\.(\d+)\.(base|incr)\.(rdb|aof)")
 FIX_HINT = "run python -m kvengine check-aof on the directory to see what is damaged"
 
@@ -73,6 +74,7 @@ def parse_manifest(data: bytes | str, label: str) -> list[Part]:
     file, incremental sequence numbers out of order, and a kvengine-style name
     (``<name>.<seq>.<base|incr>.<ext>``) that disagrees with its seq or type."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
+    sizes: list[int] | None = None
     if not raw:
         raise PersistenceError(f"{label}: empty manifest (0 bytes) at offset 0: the data set it "
                                f"named is unknown; restore the file or {FIX_HINT}")
@@ -91,9 +93,11 @@ def parse_manifest(data: bytes | str, label: str) -> list[Part]:
             m = _HEADER.fullmatch(bline)
             if m is None:
                 raise PersistenceError(f"{label}: malformed checksum line, {where}; {FIX_HINT}")
-            if f"{zlib.crc32(raw[offset:]):08x}" != m.group(1).decode():
+            if f"{zlib.crc32(raw[offset:], zlib.crc32(m.group(2))):08x}" != m.group(1).decode():
                 raise PersistenceError(f"{label}: manifest checksum mismatch (damaged or edited), {where}; "
                                        f"restore the file or {FIX_HINT}")
+            if m.group(2):
+                sizes = [-1 if w == b"-" else int(w) for w in m.group(2).split()[1:]]
             continue
         line = bline.decode("utf-8", "replace").strip()
         if not line or line.startswith("#"):
@@ -128,6 +132,12 @@ def parse_manifest(data: bytes | str, label: str) -> list[Part]:
             raise PersistenceError(f"{label}: inconsistent manifest {where}: incremental seq {part.seq} after "
                                    f"seq {live[-1].seq}; {FIX_HINT}")
         parts.append(part)
+    if sizes is not None:
+        if len(sizes) != len(parts):
+            raise PersistenceError(f"{label}: inconsistent manifest: {len(sizes)} sizes for {len(parts)} files "
+                                   f"at offset 0; {FIX_HINT}")
+        for part, size in zip(parts, sizes):
+            part.size = size
     if not any(p.type != HISTORY for p in parts):
         raise PersistenceError(f"{label}: the manifest lists no base or incremental file at offset 0 "
                                f"(comments only); restore the file or {FIX_HINT}")
@@ -135,10 +145,24 @@ def parse_manifest(data: bytes | str, label: str) -> list[Part]:
 
 
 def format_manifest(parts: list[Part]) -> str:
-    """The manifest text: a checksum line (a comment to Redis, checked by kvengine),
-    then one Redis line per part."""
-    body = "".join(f"file {p.name} seq {p.seq} type {p.type}\n" for p in parts)
-    return f"# kvengine manifest crc32 {zlib.crc32(body.encode()):08x}\n" + body
+    """The manifest text: kvengine's line (a comment to Redis) with a checksum of what
+    follows it and the size of every complete file ("-": the one still appended
+    to), so that a file cut at a command boundary is detected too; then one Redis
+    line per part."""
+    body = "".join(f"file {p.name} seq {p.seq} type {p.type}\n" for p in parts).encode()
+    sizes = b" sizes " + b" ".join(b"-" if p.size < 0 else b"%d" % p.size for p in parts) if parts else b""
+    return f"# kvengine manifest crc32 {zlib.crc32(body, zlib.crc32(sizes)):08x}{sizes.decode()}\n" + body.decode()
+
+
+def check_size(part: Part, path: str) -> None:
+    """PersistenceError if a complete file (its size recorded) is not that size."""
+    if part.size < 0:
+        return
+    actual = os.path.getsize(path)
+    if actual != part.size:
+        what = "truncated" if actual < part.size else "longer than written"
+        raise PersistenceError(f"{path}: {what}: {actual} bytes, the manifest recorded {part.size}, at offset "
+                               f"{min(actual, part.size)}; restore the file or {FIX_HINT}")
 
 
 def manifest_entries(text: str) -> list[str]:
@@ -220,6 +244,12 @@ class MultiPartLog:
         return seq
 
     def write_manifest(self, parts: list[Part]) -> None:
+        """Replace the manifest (atomically).  Every file but the last incremental one
+        is complete: its size is recorded."""
+        last_incr = next((p for p in reversed(parts) if p.type == INCR), None)
+        for part in parts:
+            path = self._path(part.name)
+            part.size = -1 if part is last_incr or not os.path.exists(path) else os.path.getsize(path)
         write_file_atomic(self.manifest_path, format_manifest(parts).encode())
         self.parts = parts
 
@@ -237,6 +267,7 @@ class MultiPartLog:
                 raise PersistenceError(f"{self.manifest_path}: listed file {part.name} does not exist "
                                        f"(manifest line at offset {part.offset}); restore it or {FIX_HINT}")
             last = i == len(live) - 1
+            check_size(part, path)
             if part.type == BASE and part.name.endswith(".rdb"):
                 reader = snapshot.SnapshotReader(path)
                 from kvengine.persistence.aof import load_snapshot_records
