@@ -6,9 +6,6 @@ import errno
 import os
 import random
 import re
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
@@ -18,7 +15,7 @@ from kvengine.persistence import PersistenceError
 from kvengine.persistence.check import check_aof, check_snapshot
 from kvengine.persistence.resp import encode_command, parse_commands
 from kvengine.persistence.snapshot import SnapshotReader
-from tests.persistence_helpers import Failing, child_env, dump, fill
+from tests.persistence_helpers import Failing, dump, fill
 
 
 @pytest.fixture
@@ -193,53 +190,6 @@ def test_compressed_snapshot_corruption_detected(tmp_path, clock) -> None:
         bad[offset] ^= 1 << rng.randrange(8)
         with pytest.raises(PersistenceError):
             list(SnapshotReader(str(path), bytes(bad)).records())
-
-
-WRITER = textwrap.dedent("""
-    import sys
-    from kvengine import Engine
-    kv = Engine(sys.argv[1], persistence=sys.argv[2], appendfsync="always", active_expire=False)
-    i = 0
-    while True:
-        kv.set(f"k{i}", f"v{i}")
-        kv.hset("h", f"f{i}", i)
-        print(i, flush=True)
-        i += 1
-""")
-
-
-@pytest.mark.parametrize("mode", ["aof", "hybrid"])
-def test_sigkill_under_appendfsync_always_loses_no_acknowledged_write(tmp_path, mode) -> None:
-    rng = random.Random(11)
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER)
-    data_dir = tmp_path / "data"
-    acked = -1
-    for _ in range(3):
-        proc = subprocess.Popen([sys.executable, str(script), str(data_dir), mode],
-                                stdout=subprocess.PIPE, text=True, cwd=os.getcwd(), env=child_env())
-        target = acked + rng.randrange(5, 60)
-        assert proc.stdout is not None
-        last = None
-        for line in proc.stdout:
-            last = int(line)
-            if last >= target:
-                break
-        proc.kill()  # SIGKILL: no cleanup, no flush
-        proc.wait()
-        for line in proc.stdout:  # acknowledged before the kill, still in the pipe
-            last = int(line)
-        assert last is not None
-        kv = Engine(str(data_dir), persistence=mode, active_expire=False)
-        keys = {k for k in kv.keys() if k != b"h"}
-        # Every acknowledged write is there; at most the one in flight beyond it.
-        for i in range(last + 1):
-            assert kv.get(f"k{i}") == f"v{i}".encode(), i
-            assert kv.hget("h", f"f{i}") == str(i).encode()
-        assert len(keys) <= last + 2
-        assert keys <= {f"k{i}".encode() for i in range(last + 2)}
-        acked = len(keys) - 1
-        kv.close()
 
 
 @pytest.mark.parametrize("policy", ["always", "everysec"])
