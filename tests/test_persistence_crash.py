@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import random
 import re
@@ -384,7 +385,7 @@ def test_every_byte_flip_and_truncation_of_every_file_kind(tmp_path, clock, kind
     before: dict[int, object] = {}
     if kind in ("incr", "single"):
         ends = [start] + [end for _, end, _ in parse_commands(data[start:], start)]
-        for a, b in zip(ends, ends[1:]):
+        for a, b in itertools.pairwise(ends):
             path.write_bytes(data[:a])
             state = _load(tmp_path, clock, mode)
             for offset in range(a, b):

@@ -90,8 +90,7 @@ class Zygote:
 
     def lines(self) -> Iterator[bytes]:
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            yield line
+        yield from self.proc.stdout
         raise AssertionError("the zygote died")
 
     def round(self, args: str, kill_after: int) -> tuple[int, int, list[tuple[int, int]]]:
