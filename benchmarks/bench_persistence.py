@@ -69,6 +69,15 @@ def main() -> None:
         us = per_op_us(kv, args.ops)
         kv.close()
         rows.append(("SET, hybrid everysec (Engine(path) default)", f"{us:.2f} us ({us / none:.2f}x)"))
+        # The same without the SET fast path's shortcut into the log buffer
+        # (server.log_set): every write through propagate, flush_feed and feed, as
+        # before the shortcut.  Side by side, in this run.
+        d = os.path.join(base, "set-everysec-general")
+        kv = Engine(d, persistence="aof", appendfsync="everysec", active_expire=False)
+        kv.server.log_set = None
+        us = per_op_us(kv, args.ops)
+        kv.close()
+        rows.append(("SET, aof everysec, general feed path (no shortcut)", f"{us:.2f} us ({us / none:.2f}x)"))
 
         # -- snapshot save / load ----------------------------------------------------------------
         for compression in (True, False):

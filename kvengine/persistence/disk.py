@@ -306,6 +306,10 @@ class DiskBackend(Backend):
         else:
             self.__dict__.pop("feed", None)
         self.needs_after_call = f is not None and self.settings.appendfsync == "always"
+        if self.server is not None:
+            # The SET fast path's shortcut into the log buffer: not under always (its
+            # fsync comes from after_call, which the shortcut skips).
+            self.server.log_set = f.append_set if f is not None and not self.needs_after_call else None
 
     def settings_changed(self) -> None:
         """A setting changed at run time (CONFIG SET)."""
@@ -321,7 +325,7 @@ class DiskBackend(Backend):
             return
         if self.settings.appendfsync == "always":
             # The reply is the acknowledgement: the write is on disk before it leaves.
-            if not f.buf:
+            if not f.pending():
                 return
             ok = f.write_out() and f.fsync()
             if not ok:
@@ -440,7 +444,7 @@ class DiskBackend(Backend):
             aof = self.log
             if aof is not None and aof.file is not None:
                 f = aof.file
-                if f.buf or f.write_errno:  # (under always: a retry after a failure)
+                if f.pending() or f.write_errno:  # (under always: a retry after a failure)
                     if f.write_out() and self.settings.appendfsync == "always":
                         f.fsync()
                     self._update_gate()
@@ -774,7 +778,7 @@ class DiskBackend(Backend):
                 "aof_current_size": aof.current_size,
                 "aof_base_size": aof.base_size,
                 "aof_pending_rewrite": int(self.rewrite_scheduled),
-                "aof_buffer_length": len(f.buf) if f is not None else 0,
+                "aof_buffer_length": f.pending() if f is not None else 0,
                 "aof_pending_bio_fsync": 0,
                 "aof_delayed_fsync": 0,
             })
@@ -821,6 +825,7 @@ class DiskBackend(Backend):
                 except e.RedisError:
                     log.warning("the snapshot on close failed")
             srv.feeding = False
+            srv.log_set = None
         self._release_lock()
 
     def _release_lock(self) -> None:

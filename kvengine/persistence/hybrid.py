@@ -204,7 +204,7 @@ class MultiPartLog:
     @property
     def current_size(self) -> int:
         f = self.file
-        live = 0 if f is None else f.size + len(f.buf)
+        live = 0 if f is None else f.size + f.pending()
         return self.base_size + self._closed_incr_size + live
 
     def _path(self, name: str) -> str:
