@@ -90,7 +90,10 @@ class Zygote:
 
     def lines(self) -> Iterator[bytes]:
         assert self.proc.stdout is not None
-        yield from self.proc.stdout
+        # Not "yield from": closing this generator (each round makes one) would close
+        # the zygote's stdout with it.
+        for line in self.proc.stdout:  # noqa: UP028
+            yield line
         raise AssertionError("the zygote died")
 
     def round(self, args: str, kill_after: int) -> tuple[int, int, list[tuple[int, int]]]:

@@ -348,3 +348,16 @@ def test_every_file_is_created_with_the_umask_never_world_writable(tmp_path, clo
         mode = stat.S_IMODE(os.stat(path).st_mode)
         assert mode == expected, (path, oct(mode))
         assert not mode & stat.S_IWOTH
+
+
+def test_config_set_appendonly_in_a_locked_directory_is_a_config_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    holder = Engine(str(tmp_path), persistence="snapshot", save="")
+    kv = Engine()
+    try:
+        with pytest.raises(e.ResponseError, match=r"Unable to turn on AOF .*in use by another Engine"):
+            kv.config_set("appendonly", "yes")
+        kv.set("still", "works")
+    finally:
+        kv.close()
+        holder.close()
