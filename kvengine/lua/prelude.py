@@ -582,10 +582,14 @@ local function redis_log(...)
   py_ctl("log", level, tconcat(parts, " "))
 end
 
+-- The running script's redis.setresp() choice (finish() reads it, then resets it).
+local script_resp = 2
+
 local function redis_setresp(...)
   if select('#', ...) ~= 1 then error({err = "ERR redis.setresp() requires one argument."}, 0) end
   local resp = toint(tonumber((...)) or 0)
   if resp ~= 2 and resp ~= 3 then error({err = "ERR RESP version must be 2 or 3."}, 0) end
+  script_resp = resp
   py_ctl("setresp", resp)
 end
 
@@ -817,8 +821,11 @@ end
 -- ---------------------------------------------------------------------------------
 -- Lua value -> reply tokens (luaReplyToRedisReply)
 -- codes: 0 bulk, 1 integer (a Lua number), 2 nil, 3 status, 4 error, 5 array(n),
---        6 double (a Lua number, bulk "%.17g" in RESP2), 7 boolean true (RESP3 caller)
+--        6 double (a Lua number, bulk "%.17g" in RESP2)
+-- A boolean is :1 / nil after redis.setresp(2), :1 / :0 after redis.setresp(3)
+-- (addReplyBool to a RESP2 caller).
 -- ---------------------------------------------------------------------------------
+local flat_resp3 = false
 local flatten
 flatten = function(v, out, n)
   local tv = type(v)
@@ -827,7 +834,9 @@ flatten = function(v, out, n)
   elseif tv == "number" then
     out[n + 1] = 1; out[n + 2] = v; return n + 2
   elseif tv == "boolean" then
-    if v then out[n + 1] = 1; out[n + 2] = 1 else out[n + 1] = 2; out[n + 2] = false end
+    if v then out[n + 1] = 1; out[n + 2] = 1
+    elseif flat_resp3 then out[n + 1] = 1; out[n + 2] = 0
+    else out[n + 1] = 2; out[n + 2] = false end
     return n + 2
   elseif tv == "table" then
     local x = rawget(v, "err")
@@ -903,6 +912,8 @@ end
 --   9 msg source line: the script raised a Redis-style error table;
 --   10 msg: any other failure ("Error running script").
 local function finish(ok, res)
+  flat_resp3 = script_resp == 3
+  script_resp = 2
   if line_mode then
     restore_hook()
     -- Killed: whatever the error became on its way out ("error in error handling",
