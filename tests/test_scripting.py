@@ -547,3 +547,15 @@ def test_script_push_serves_a_blocked_client_after_the_script() -> None:
     assert out == [(b"q", b"a")]
     assert kv.lrange("q", 0, -1) == [b"b"]
     kv.close()
+
+
+def test_setresp3_results_reach_resp3_callers_as_resp2_shapes() -> None:
+    """Known difference (docs/scripting.md): kvengine's replies are RESP2 shapes, so a
+    RESP3 caller gets a script's {map=} as a flat array and false as 0, where a real
+    Redis 7.0 sends a RESP3 map and #f (redis-py: a dict and False)."""
+    redis_compat = pytest.importorskip("kvengine.redis_compat")
+    r = redis_compat.Redis(engine=Engine(), protocol=3)
+    r.hset("h", "f", "v")
+    assert r.eval("redis.setresp(3); return redis.call('HGETALL', 'h')", 0) == [b"f", b"v"]
+    assert r.eval("redis.setresp(3); return false", 0) == 0
+    assert r.eval("redis.setresp(3); return redis.call('HGETALL', 'h').map.f", 0) == b"v"
