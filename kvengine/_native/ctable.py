@@ -307,7 +307,8 @@ class Table:
             raise ValueError("cursor must be >= 0 and count >= 1")
         if cursor >= 1 << 64:
             raise OverflowError("cursor must fit in 64 bits")
-        cap = max(self._scan_cap, count * 2 + 16)
+        # (room for the keys asked for, but never more than the table holds: COUNT is an argument)
+        cap = max(self._scan_cap, min(count, len(self) + 1) * 2 + 16)
         n_out = ffi.new("size_t *")
         while True:
             out = ffi.new("kvt_entry *[]", cap)
