@@ -22,8 +22,12 @@ included, since each example starts from a fresh engine.  The engine runs withou
 persistence in a temporary working directory, so SAVE and CONFIG SET dir/dbfilename
 cannot touch the source tree.
 
-CI runs a fixed seed and a fixed number of examples per command (about 10-20 s per
-table).  ``KVENGINE_FUZZ_EXAMPLES=N`` runs N examples per command instead, and
+Each command also gets a deterministic sweep: every hostile number of a short list
+(LLONG_MIN/MAX, -LLONG_MAX, LLONG_MAX+1, -1, 0, 1.5, inf, nan, 1e308) in each non-key
+position of its shortest call, and after each option keyword of its syntax line.
+
+CI runs a fixed seed and a fixed number of examples per command (about 15-30 s per
+table on one core).  ``KVENGINE_FUZZ_EXAMPLES=N`` runs N examples per command instead, and
 ``KVENGINE_FUZZ_SEED=S`` another seed, e.g. for a long run before a release:
 ``KVENGINE_FUZZ_EXAMPLES=2000 KVENGINE_FUZZ_SEED=7 python -m pytest tests/test_fuzz_commands.py``.
 """
@@ -51,9 +55,9 @@ from kvengine import exceptions as kx
 from kvengine.clock import ManualClock
 from kvengine.commands import BLOCKING, Command, all_commands
 
-EXAMPLES = int(os.environ.get("KVENGINE_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("KVENGINE_FUZZ_EXAMPLES", "2"))
 SEED = int(os.environ.get("KVENGINE_FUZZ_SEED", "20260410"))
-CALLS_PER_EXAMPLE = 4
+CALLS_PER_EXAMPLE = 6
 DEADLINE_S = float(os.environ.get("KVENGINE_FUZZ_DEADLINE", "10"))
 MEMORY_SLACK = 4 << 20  # bytes a call may use beyond 3x what it keeps
 
@@ -86,16 +90,46 @@ def _keywords(source: str) -> list[bytes]:
 ALL_KEYWORDS = _keywords("".join(p.read_text() for p in Path(kvengine.__file__).parent.glob("*.py")))
 
 
+CORE: list[Any] = [LLONG_MIN, LLONG_MAX, -LLONG_MAX, LLONG_MAX + 1, -1, 0, 1, 2, -100000, 100000,
+                   b"1.5", b"inf", b"-inf", b"nan", b"1e308", b"-1e308", b""]
+
+
 def value_strategy(cmd: Command) -> st.SearchStrategy[Any]:
-    """Hostile values, weighted towards the keys and the keywords of `cmd`'s module."""
+    """Hostile values, weighted towards the worst numbers and the keywords of `cmd`'s module."""
     module = sys.modules[cmd.handler.__module__]  # type: ignore[union-attr]
     words = _keywords(inspect.getsource(module)) or ALL_KEYWORDS
+    core = st.sampled_from(CORE)
     return st.one_of(
-        st.sampled_from(NUMBERS), st.sampled_from(KEYS), st.sampled_from(words), st.sampled_from(NUMBERS),
-        st.sampled_from(KEYS), st.sampled_from(words), st.sampled_from(ODD), st.sampled_from(ALL_KEYWORDS),
+        core, core, core, st.sampled_from(words), st.sampled_from(words), st.sampled_from(KEYS),
+        st.sampled_from(NUMBERS), st.sampled_from(ODD), st.sampled_from(ALL_KEYWORDS),
         st.binary(max_size=4), st.integers(min_value=-(1 << 66), max_value=1 << 66),
         st.floats(allow_nan=True, allow_infinity=True),
     )
+
+
+def key_positions(cmd: Command, n: int) -> set[int]:
+    """The argument indexes (after the name) that the command table says are keys."""
+    skip = len(_name(cmd))
+    if not cmd.first_key:
+        return set()
+    last = cmd.last_key if cmd.last_key >= 0 else n + skip + cmd.last_key
+    return {i - skip for i in range(cmd.first_key, last + 1, cmd.step or 1) if i >= skip}
+
+
+@st.composite
+def arguments(draw: st.DrawFn, cmd: Command) -> list[Any]:
+    """One argument list for `cmd`: keys where the table puts keys, hostile values elsewhere."""
+    arity = abs(cmd.arity) - len(_name(cmd))
+    n = draw(st.integers(min_value=max(arity - 1, 0), max_value=arity + (6 if cmd.arity < 0 else 1)))
+    keys = key_positions(cmd, n)
+    values = value_strategy(cmd)
+    out = []
+    for i in range(n):
+        if i in keys and draw(st.integers(0, 9)):
+            out.append(draw(st.sampled_from(KEYS)))
+        else:
+            out.append(draw(values))
+    return out
 
 
 def _populate(kv: Engine) -> None:
@@ -132,8 +166,10 @@ def run_call(kv: Engine, cmd: Command, argv: list[Any]) -> None:
         try:
             if cmd.flags & BLOCKING:
                 kv.execute_command("MULTI")
-                outcome["reply"] = kv.execute_command(*argv)
-                outcome["reply"] = kv.execute_command("EXEC")
+                try:
+                    outcome["reply"] = kv.execute_command(*argv)
+                finally:
+                    outcome["reply"] = kv.execute_command("EXEC")  # EXECABORT after a queueing error
             else:
                 outcome["reply"] = kv.execute_command(*argv)
         except kx.RedisError as exc:
@@ -141,17 +177,21 @@ def run_call(kv: Engine, cmd: Command, argv: list[Any]) -> None:
         except BaseException as exc:
             outcome["foreign"] = exc
 
-    tracemalloc.reset_peak()
-    before = tracemalloc.get_traced_memory()[0]
-    thread = threading.Thread(target=target, daemon=True)
-    start = time.monotonic()
-    thread.start()
-    thread.join(DEADLINE_S)
-    if thread.is_alive():
-        _interrupt(thread)
-        thread.join(5)
-        pytest.fail(f"{argv!r} still running after {time.monotonic() - start:.1f} s")
-    current, peak = tracemalloc.get_traced_memory()
+    # Traced only around the call: tracing hypothesis's own work would triple the cost.
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        thread = threading.Thread(target=target, daemon=True)
+        start = time.monotonic()
+        thread.start()
+        thread.join(DEADLINE_S)
+        if thread.is_alive():
+            _interrupt(thread)
+            thread.join(5)
+            pytest.fail(f"{argv!r} still running after {time.monotonic() - start:.1f} s")
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     if "foreign" in outcome:
         exc = outcome["foreign"]
         raise AssertionError(f"{argv!r} raised {type(exc).__name__}: {exc}") from exc
@@ -172,22 +212,32 @@ def _name(cmd: Command) -> list[bytes]:
 COMMANDS = [c for c in all_commands() if c.handler is not None]
 
 
-@pytest.fixture(scope="module")
-def traced() -> Any:
-    tracemalloc.start()
-    yield
-    tracemalloc.stop()
+SWEEP = [LLONG_MIN, LLONG_MAX, -LLONG_MAX, LLONG_MAX + 1, -1, 0, b"1.5", b"inf", b"nan", b"1e308"]
+MODULE_KEY = {"t_set": b"set", "t_hash": b"hash", "t_list": b"list", "t_zset": b"zset", "sort": b"list"}
+
+
+def sweep(cmd: Command) -> list[list[Any]]:
+    """Deterministic calls: each hostile number in each non-key position of the shortest
+    call, and after each option keyword of the command's syntax line (its docstring)."""
+    arity = abs(cmd.arity) - len(_name(cmd))
+    key = MODULE_KEY.get(cmd.handler.__module__.rpartition(".")[2], b"str")  # type: ignore[union-attr]
+    keys = key_positions(cmd, arity)
+    base: list[Any] = [key if i in keys else b"1" for i in range(arity)]
+    calls = []
+    for i in range(arity):
+        if i not in keys:
+            calls += [[*base[:i], v, *base[i + 1:]] for v in SWEEP]
+    words = re.findall(r"\b([A-Z][A-Z_]{2,})\b", (cmd.handler.__doc__ or "").split("\n")[0])  # type: ignore[union-attr]
+    for word in dict.fromkeys(w for w in words if w.lower() not in cmd.name.split("|")):
+        calls += [[*base, word.encode(), v] for v in SWEEP]
+    return calls
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=[c.name for c in COMMANDS])
-def test_hostile_arguments(cmd: Command, traced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_arguments(cmd: Command, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command answers hostile argument lists with a Redis error or a reply."""
     monkeypatch.chdir(tmp_path)
-    arity = abs(cmd.arity) - len(_name(cmd))
-    lists = st.lists(
-        st.lists(value_strategy(cmd), min_size=max(arity - 1, 0), max_size=arity + 6), min_size=CALLS_PER_EXAMPLE,
-        max_size=CALLS_PER_EXAMPLE,
-    )
+    lists = st.lists(arguments(cmd), min_size=CALLS_PER_EXAMPLE, max_size=CALLS_PER_EXAMPLE)
 
     @seed(SEED)
     @settings(
@@ -205,3 +255,10 @@ def test_hostile_arguments(cmd: Command, traced: None, tmp_path: Path, monkeypat
             kv.close()
 
     check()
+    kv = Engine(persistence=None, clock=ManualClock(), active_expire=False, seed=1)
+    try:
+        for args in sweep(cmd):
+            _populate(kv)
+            run_call(kv, cmd, _name(cmd) + args)
+    finally:
+        kv.close()
