@@ -176,10 +176,16 @@ class ZSet:
         """
         lp = self.lp
         if lp is not None:
-            old = packed.lookup(lp, member)
-            if old is not None:
-                if float(old) != score:  # -0 == 0: no change, as Redis's `score != curscore`
-                    self._set_lp(_lp_insert(packed.remove(lp, member), member, score))  # type: ignore[arg-type]
+            # One find for the member's entry (packed.lookup and packed.remove, fused).
+            needle = b"\x00" + (packed.escape(member) if packed.has_special(member) else member) + b"\x01"
+            pos = lp.find(needle)
+            if pos >= 0:
+                start = pos + len(needle)
+                end = lp.find(b"\x00", start)
+                if end < 0:
+                    end = len(lp)
+                if float(lp[start:end]) != score:  # -0 == 0: no change, as Redis's `score != curscore`
+                    self._set_lp(_lp_insert(lp[:pos] + lp[end:], member, score))
                     self.version += 1
                 return False
             if lp.count(packed.SEP) < ZSET_MAX_LISTPACK_ENTRIES and len(member) <= ZSET_MAX_LISTPACK_VALUE:
@@ -199,6 +205,27 @@ class ZSet:
         d[member] = score  # type: ignore[index]
         sl.add((score, member))  # type: ignore[union-attr]
         self.mem += ZSET_ENTRY_BYTES + len(member)
+        self.version += 1
+        return True
+
+    def fill(self, scores: list[float], members: list[bytes]) -> bool:
+        """Make this new, empty set hold `members` with `scores` (distinct members), packed
+        in one go (a sort and one ``bytes %`` format, not one insert per member); False,
+        changing nothing, when they would not stay packed or repeat a member."""
+        n = len(members)
+        if (
+            self.lp != b""
+            or n > ZSET_MAX_LISTPACK_ENTRIES
+            or max(map(len, members)) > ZSET_MAX_LISTPACK_VALUE
+            or len(set(members)) != n
+        ):
+            return False
+        pairs = sorted(zip([s + 0.0 for s in scores], members))  # + 0.0: -0 is stored as 0
+        if packed.has_special(b"".join(members)):
+            flat = [x for s, m in pairs for x in (packed.escape(m), s)]
+        else:
+            flat = [x for s, m in pairs for x in (m, s)]
+        self._set_lp(_lp_format(n) % tuple(flat))
         self.version += 1
         return True
 
@@ -432,6 +459,18 @@ def _lp_entry(member: bytes, score: float) -> bytes:
     if score == 0.0:
         score = 0.0
     return b"\x00" + packed.escape(member) + b"\x01" + repr(float(score)).encode()
+
+
+_LP_FORMATS: dict[int, bytes] = {}
+
+
+def _lp_format(n: int) -> bytes:
+    """The ``bytes %`` format of `n` entries, member then float score (``%r`` is the
+    float's repr, as _lp_entry writes it)."""
+    fmt = _LP_FORMATS.get(n)
+    if fmt is None:
+        fmt = _LP_FORMATS[n] = b"\x00%b\x01%r" * n
+    return fmt
 
 
 def _lp_pack(pairs: list[tuple[float, bytes]]) -> bytes:
@@ -676,6 +715,10 @@ def _zadd_generic(c: Client, argv: Argv, incr: bool) -> Reply:
     created = zs is None
     if zs is None:
         zs = ZSet()
+        if not (nx or xx or lt or gt or incr) and zs.fill(scores, argv[j + 1 : j + 2 * elements : 2]):
+            _new_key(c, key, zs)  # a new set packed in one go
+            c.db.modified(key, zs)
+            return elements
     for i in range(elements):
         score = scores[i]
         member = argv[j + 2 * i + 1]
