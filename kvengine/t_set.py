@@ -67,6 +67,11 @@ class Set:
             return len(self._s)  # type: ignore[arg-type]
         return lp.count(b"\x00") - 1
 
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count members.
+        lp = self.lp
+        return len(lp) > 1 if lp is not None else bool(self._s)
+
     def __contains__(self, member: bytes) -> bool:
         lp = self.lp
         if lp is None:

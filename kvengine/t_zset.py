@@ -149,6 +149,11 @@ class ZSet:
             return len(self._d)  # type: ignore[arg-type]
         return lp.count(packed.SEP)
 
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count members.
+        lp = self.lp
+        return bool(lp) if lp is not None else bool(self._d)
+
     def __iter__(self) -> Iterator[tuple[float, bytes]]:
         """(score, member) pairs in order."""
         return iter(self.sl)
