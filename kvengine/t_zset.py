@@ -19,7 +19,7 @@ set exactly).
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -489,7 +489,9 @@ def _entry_key(entry: bytes) -> tuple[float, bytes]:
 
 
 def _lp_insert(lp: bytes, member: bytes, score: float) -> bytes:
-    """`lp` with the new `member` inserted at its (score, member) position."""
+    """`lp` with the new `member` inserted at its (score, member) position: the scores
+    decoded in one C-speed pass (replace, split, map float) and bisected, members
+    compared only among equal scores."""
     entry = _lp_entry(member, score)
     if score == 0.0:
         score = 0.0
@@ -498,8 +500,13 @@ def _lp_insert(lp: bytes, member: bytes, score: float) -> bytes:
     last = lp.rfind(b"\x00")
     if _entry_key(lp[last + 1:]) < (score, member):  # ascending inserts: append
         return lp + entry
+    flat = lp[1:].replace(b"\x01", b"\x00").split(b"\x00")
+    scores = list(map(float, flat[1::2]))
+    i = bisect_left(scores, score)
+    j = bisect_right(scores, score, i)
+    while i < j and packed.unescape(flat[2 * i]) < member:
+        i += 1
     entries = lp[1:].split(b"\x00")
-    i = bisect_right(entries, (score, member), key=_entry_key)
     entries.insert(i, entry[1:])
     return b"\x00" + b"\x00".join(entries)
 
