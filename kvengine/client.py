@@ -135,6 +135,8 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
                         blocking.serve_ready(srv)
                     if srv.pending_ops:
                         srv.flush_feed()
+                    if srv.cron_parked and srv.dirty != srv.cron_parked_dirty:
+                        srv.cron_wake()  # data changed: the cron has work again (server.py)
             finally:
                 lock.release()
         if waiter is not None:

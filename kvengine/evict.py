@@ -106,7 +106,7 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes, bool] | None:
         dbs = srv.evict_dbs
         if not dbs or srv.evict_picks % 64 == 0:
             dbs = srv.evict_dbs = [
-                db for db in srv.dbs if (db.table.volatile_count() if volatile else len(db.table))
+                db for db in srv.dbs if (db.volatile_count() if volatile else len(db))
             ]
             if not dbs:
                 return None
