@@ -28,7 +28,7 @@ def type_name(value: object) -> str:
 class Database:
     """One of the server's numbered databases."""
 
-    __slots__ = ("server", "id", "table", "hits", "misses", "_seed", "_group")
+    __slots__ = ("server", "id", "table", "has_table", "hits", "misses", "_seed", "_group")
 
     def __init__(
         self, server: Server, index: int, seed: int | None = None, group: MemGroup | None = None
@@ -38,6 +38,8 @@ class Database:
         # The table is made on first use (see __getattr__): sixteen C tables cost more
         # than the rest of an Engine(), and most programs use db 0 only.  Until then the
         # group counts an empty table's bytes, so used_memory does not depend on it.
+        self.has_table = False
+        """False while no command has touched this database (it is empty)."""
         self._seed = seed
         self._group = group if group is not None else MemGroup()
         self._group.obj += empty_table_bytes()
@@ -53,19 +55,11 @@ class Database:
         group = self._group
         group.obj -= empty_table_bytes()
         table = self.table = Table(self._seed, group)
+        self.has_table = True
         srv = self.server
         if srv.lfu:
             table.set_lfu(True, srv.lfu_log_factor, srv.lfu_decay_time)
         return table
-
-    @property
-    def has_table(self) -> bool:
-        """False while no command has touched this database (it is empty)."""
-        try:
-            object.__getattribute__(self, "table")
-        except AttributeError:
-            return False
-        return True
 
     def __len__(self) -> int:
         return len(self.table) if self.has_table else 0

@@ -87,6 +87,8 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes, bool] | None:
         for _ in range(len(dbs)):
             db = dbs[srv.evict_next_db % len(dbs)]
             srv.evict_next_db += 1
+            if not len(db):  # empty (or never used: no table to make)
+                continue
             table = db.table
             if volatile:
                 keys = table.sample_volatile(1)

@@ -112,9 +112,53 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _pool_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The subset of redis.Redis(...) keywords that matter in-process, normalised."""
-    out = {k: v for k, v in kwargs.items() if k in _POOL_KWARGS and v is not None}
+# The keywords redis.Redis(...) keeps in its pool's ``connection_kwargs`` besides the
+# in-process ones, as the nominal address of the server: libraries read them to tell
+# servers apart (pottery's containers compare host/port/db, rq rebuilds a client from
+# them), so they are kept with the caller's values or redis-py's defaults.
+_NOMINAL_KWARGS = (
+    "host", "port", "username", "password", "socket_timeout", "socket_connect_timeout",
+    "socket_keepalive", "socket_keepalive_options", "retry_on_error", "retry",
+    "redis_connect_func", "credential_provider", "lib_name", "lib_version", "driver_info",
+)
+
+
+def _kept_defaults(cls: type) -> dict[str, Any]:
+    """The nominal keywords as a default ``cls()`` of redis-py keeps them in its pool
+    (built once; no connection is made), so the drop-in's pools carry the same ones."""
+    try:
+        client = cls()
+        kept = dict(client.connection_pool.connection_kwargs)
+    except Exception:  # pragma: no cover - a redis-py whose constructor changed
+        return {"host": "localhost", "port": 6379}
+    return {k: v for k, v in kept.items() if k in _NOMINAL_KWARGS}
+
+
+_SYNC_DEFAULTS = _kept_defaults(redis.Redis)
+_ASYNC_DEFAULTS = _kept_defaults(redis.asyncio.Redis)
+
+
+def _pool_kwargs(kwargs: dict[str, Any], defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the pool keeps: the in-process keywords, normalised, and the nominal ones
+    (host, port, timeouts... as redis.Redis(...) would keep them; unused in-process)."""
+    defaults = _SYNC_DEFAULTS if defaults is None else defaults
+    out: dict[str, Any] = {}
+    path = kwargs.get("unix_socket_path") or kwargs.get("path")
+    for name in _NOMINAL_KWARGS:
+        if name in ("host", "port") and path:
+            continue  # a unix socket: redis-py keeps `path` instead
+        if name in kwargs and (kwargs[name] is not None or name not in defaults):
+            out[name] = kwargs[name]
+        elif name in defaults:
+            out[name] = defaults[name]
+    if path:
+        out["path"] = path
+    if "port" in out and out["port"] is not None:
+        try:
+            out["port"] = int(out["port"])
+        except (TypeError, ValueError):
+            pass
+    out.update((k, v) for k, v in kwargs.items() if k in _POOL_KWARGS and v is not None)
     out["db"] = int(out.get("db", 0) or 0)
     out["decode_responses"] = _truthy(out.get("decode_responses", False))
     proto = out.get("protocol")
@@ -479,6 +523,34 @@ def _handshake(view: Client, protocol: int, decode: bool) -> dict[Any, Any]:
 # -- synchronous connection and pool -------------------------------------------------
 
 
+def _engine_label(engine: Any) -> str:
+    """How an engine shows in reprs and errors: its id, and its data directory if any."""
+    srv = getattr(engine, "server", None)
+    backend = getattr(srv, "persistence", None)
+    directory = getattr(getattr(backend, "settings", None), "dir", None)
+    label = f"0x{id(srv if srv is not None else engine):x}"
+    return f"{label} dir={directory}" if directory else label
+
+
+def _repr_pieces(conn: Any) -> list[tuple[str, Any]]:
+    """A connection's repr: in-process kvengine first, then the nominal address."""
+    pieces: list[tuple[str, Any]] = [
+        ("kvengine", "in-process"), ("engine", _engine_label(conn.engine)),
+        ("nominal_host", conn.host), ("nominal_port", conn.port), ("db", conn.db),
+    ]
+    if conn.client_name:
+        pieces.append(("client_name", conn.client_name))
+    return pieces
+
+
+def _pool_repr(pool: Any) -> str:
+    kw = pool.connection_kwargs
+    where = f"unix_socket_path={kw['path']}" if kw.get("path") else \
+        f"nominal host={kw.get('host')},port={kw.get('port')}"
+    return (f"<{type(pool).__module__}.{type(pool).__name__}(kvengine in-process "
+            f"engine={_engine_label(pool.engine)},{where},db={kw.get('db', 0)})>")
+
+
 class _NoSocket:
     """Stands where redis-py keeps its socket, so code that checks ``_sock`` sees a
     connected connection; closing it does nothing."""
@@ -499,18 +571,16 @@ class Connection(_conn.Connection):
     def __init__(self, engine: Client | None = None, **kwargs: Any) -> None:
         if engine is None:
             raise ValueError("a kvengine Connection needs engine=")
-        kwargs.pop("host", None)
-        kwargs.pop("port", None)
-        super().__init__(host="kvengine", port=0, **{k: v for k, v in kwargs.items() if k in _SYNC_PARAMS})
+        host = kwargs.pop("host", None) or "localhost"
+        port = kwargs.pop("port", None) or 6379
+        kwargs.pop("path", None)
+        super().__init__(host=host, port=port, **{k: v for k, v in kwargs.items() if k in _SYNC_PARAMS})
         self.engine = engine
         self._session: _Session | None = None
         self._shaper = _Shaper(self._parser, self.encoder, int(self.protocol or 2))
 
     def repr_pieces(self) -> list[tuple[str, Any]]:
-        pieces: list[tuple[str, Any]] = [("engine", f"0x{id(self.engine):x}"), ("db", self.db)]
-        if self.client_name:
-            pieces.append(("client_name", self.client_name))
-        return pieces
+        return _repr_pieces(self)
 
     # -- lifecycle ------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -599,6 +669,22 @@ def _parse_url(url: str) -> dict[str, Any]:
         if values:
             out[name] = unquote(values[0])
     path = parsed.path.strip("/")
+    if parsed.scheme in ("redis", "rediss"):
+        # the nominal address, kept in the pool's connection_kwargs as redis-py keeps it
+        if parsed.hostname:
+            out.setdefault("host", unquote(parsed.hostname))
+        try:
+            port = parsed.port
+        except ValueError as exc:
+            raise ValueError(f"invalid port in URL: {url!r}") from exc
+        if port is not None:
+            out.setdefault("port", port)
+        if parsed.username:
+            out.setdefault("username", unquote(parsed.username))
+        if parsed.password:
+            out.setdefault("password", unquote(parsed.password))
+    elif parsed.scheme == "unix" and parsed.path:
+        out.setdefault("unix_socket_path", unquote(parsed.path))
     if parsed.scheme in ("redis", "rediss") and path and "db" not in out:
         try:
             out["db"] = int(path)
@@ -630,6 +716,9 @@ class ConnectionPool(redis.ConnectionPool):
             engine=self.engine,
             **_pool_kwargs(kwargs),
         )
+
+    def __repr__(self) -> str:
+        return _pool_repr(self)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> ConnectionPool:  # type: ignore[override]
@@ -757,15 +846,16 @@ class AsyncConnection(_aconn.Connection):
     def __init__(self, engine: Client | None = None, **kwargs: Any) -> None:
         if engine is None:
             raise ValueError("a kvengine AsyncConnection needs engine=")
-        kwargs.pop("host", None)
-        kwargs.pop("port", None)
-        super().__init__(host="kvengine", port=0, **{k: v for k, v in kwargs.items() if k in _ASYNC_PARAMS})
+        host = kwargs.pop("host", None) or "localhost"
+        port = kwargs.pop("port", None) or 6379
+        kwargs.pop("path", None)
+        super().__init__(host=host, port=port, **{k: v for k, v in kwargs.items() if k in _ASYNC_PARAMS})
         self.engine = engine
         self._session: _Session | None = None
         self._shaper = _Shaper(self._parser, self.encoder, int(self.protocol or 2))
 
     def repr_pieces(self) -> list[tuple[str, Any]]:
-        return [("engine", f"0x{id(self.engine):x}"), ("db", self.db)]
+        return _repr_pieces(self)
 
     def __del__(self, *args: Any) -> None:
         session = getattr(self, "_session", None)
@@ -910,8 +1000,11 @@ class AsyncConnectionPool(redis.asyncio.ConnectionPool):
             connection_class=connection_class,
             max_connections=max_connections,
             engine=self.engine,
-            **_pool_kwargs(kwargs),
+            **_pool_kwargs(kwargs, _ASYNC_DEFAULTS),
         )
+
+    def __repr__(self) -> str:
+        return _pool_repr(self)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> AsyncConnectionPool:  # type: ignore[override]
@@ -974,7 +1067,7 @@ def _client_options(init: Callable[..., Any], args: tuple[Any, ...], kwargs: dic
     options: dict[str, Any] = {}
     if pool is not None:
         options.update(getattr(pool, "connection_kwargs", {}) or {})
-    for name in _POOL_KWARGS:
+    for name in (*_POOL_KWARGS, *_NOMINAL_KWARGS, "unix_socket_path"):
         if name in bound and bound[name] is not None and (pool is None or name not in options):
             options[name] = bound[name]
     options["single_connection_client"] = bool(bound.get("single_connection_client", False))
