@@ -121,7 +121,7 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         if held:
             try:
                 if srv.closed:
-                    raise e.ConnectionError("the engine is closed")
+                    raise srv.closed_error()
                 srv.now = srv.clock()
                 try:
                     if self.multi is not None and not cmd.flags & NO_QUEUE:

@@ -122,6 +122,10 @@ class Server:
         self.run_id = os.urandom(20).hex()
         self.client_ids = itertools.count(1)
         self.closed = False
+        # Who closed the engine and what to do instead, for the error later commands get
+        # (the pytest plugin fills these in: a client kept past its test is the usual case).
+        self.closed_by: str | None = None
+        self.closed_hint: str | None = None
         # The cron task on the process's shared scheduler (kvengine.cron), parked while
         # there is nothing to do; a write re-arms it (cron_wake).
         self._cron: Task | None = None
@@ -282,6 +286,19 @@ class Server:
             # No wait: a tick in progress holds the lock and sees `closed` when it has it.
             cron.cancel(wait=False)
             _PARKED.pop(id(cron), None)
+
+    def closed_error(self) -> Exception:
+        """The ConnectionError a command on a closed engine raises: which engine, who
+        closed it, and what to use instead when that is known."""
+        from kvengine import exceptions as e
+
+        text = f"the engine is closed (engine 0x{id(self):x}"
+        if self.closed_by:
+            text += f", closed by {self.closed_by}"
+        text += ")"
+        if self.closed_hint:
+            text += f"; {self.closed_hint}"
+        return e.ConnectionError(text)
 
     def info_keyspace(self) -> dict[str, dict[str, Any]]:
         """db index -> keys/expires counts (INFO keyspace)."""
