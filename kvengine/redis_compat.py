@@ -112,53 +112,62 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-# The keywords redis.Redis(...) keeps in its pool's ``connection_kwargs`` besides the
-# in-process ones, as the nominal address of the server: libraries read them to tell
-# servers apart (pottery's containers compare host/port/db, rq rebuilds a client from
-# them), so they are kept with the caller's values or redis-py's defaults.
-_NOMINAL_KWARGS = (
-    "host", "port", "username", "password", "socket_timeout", "socket_connect_timeout",
-    "socket_keepalive", "socket_keepalive_options", "retry_on_error", "retry",
-    "redis_connect_func", "credential_provider", "lib_name", "lib_version", "driver_info",
-)
+# What redis.Redis(...) keeps in its pool's ``connection_kwargs`` is kept here too, with
+# the caller's values or redis-py's defaults: libraries read them to tell servers apart
+# (pottery's containers compare host/port/db) or to rebuild a client (rq), and the
+# socket ones (host, port, timeouts, retry...) are the server's nominal address,
+# unused in-process.  The defaults are read from a default client of the installed
+# redis-py (no connection is made); the pool's own runtime entries are left to it.
+_RUNTIME_KWARGS = frozenset({
+    "maint_notifications_config", "maint_notifications_pool_handler", "himport_registry",
+    "event_dispatcher", "orig_host_address", "orig_socket_timeout", "orig_socket_connect_timeout",
+    "oss_cluster_maint_notifications_handler", "connection_pool", "engine",
+})
 
 
-def _kept_defaults(cls: type) -> dict[str, Any]:
-    """The nominal keywords as a default ``cls()`` of redis-py keeps them in its pool
-    (built once; no connection is made), so the drop-in's pools carry the same ones."""
+def _kept_defaults(cls: type, **kwargs: Any) -> dict[str, Any]:
     try:
-        client = cls()
+        client = cls(**kwargs)
         kept = dict(client.connection_pool.connection_kwargs)
     except Exception:  # pragma: no cover - a redis-py whose constructor changed
         return {"host": "localhost", "port": 6379}
-    return {k: v for k, v in kept.items() if k in _NOMINAL_KWARGS}
+    return {k: v for k, v in kept.items() if k not in _RUNTIME_KWARGS}
 
 
 _SYNC_DEFAULTS = _kept_defaults(redis.Redis)
+_SYNC_UNIX_DEFAULTS = _kept_defaults(redis.Redis, unix_socket_path="/nonexistent")
 _ASYNC_DEFAULTS = _kept_defaults(redis.asyncio.Redis)
+_ASYNC_UNIX_DEFAULTS = _kept_defaults(redis.asyncio.Redis, unix_socket_path="/nonexistent")
+_NOMINAL_KWARGS = frozenset(_SYNC_DEFAULTS) | frozenset(_SYNC_UNIX_DEFAULTS) | {
+    "host", "port", "username", "password", "socket_timeout", "socket_connect_timeout",
+    "socket_keepalive", "socket_keepalive_options", "retry_on_error", "retry",
+    "redis_connect_func", "credential_provider", "lib_name", "lib_version", "driver_info",
+}
 
 
-def _pool_kwargs(kwargs: dict[str, Any], defaults: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the pool keeps: the in-process keywords, normalised, and the nominal ones
-    (host, port, timeouts... as redis.Redis(...) would keep them; unused in-process)."""
-    defaults = _SYNC_DEFAULTS if defaults is None else defaults
-    out: dict[str, Any] = {}
+def _pool_kwargs(kwargs: dict[str, Any], asyncio: bool = False) -> dict[str, Any]:
+    """What the pool keeps: redis-py's keywords (the caller's values, else redis-py's
+    defaults), the in-process ones normalised."""
     path = kwargs.get("unix_socket_path") or kwargs.get("path")
-    for name in _NOMINAL_KWARGS:
-        if name in ("host", "port") and path:
-            continue  # a unix socket: redis-py keeps `path` instead
-        if name in kwargs and (kwargs[name] is not None or name not in defaults):
-            out[name] = kwargs[name]
-        elif name in defaults:
-            out[name] = defaults[name]
+    if asyncio:
+        defaults = _ASYNC_UNIX_DEFAULTS if path else _ASYNC_DEFAULTS
+    else:
+        defaults = _SYNC_UNIX_DEFAULTS if path else _SYNC_DEFAULTS
+    out = dict(defaults)
+    for name, value in kwargs.items():
+        if name in _POOL_KWARGS or name in defaults:
+            if value is None and defaults.get(name) is not None:
+                continue  # (redis-py turns these Nones into its defaults too)
+            out[name] = value
     if path:
         out["path"] = path
-    if "port" in out and out["port"] is not None:
+        for name in ("host", "port"):
+            out.pop(name, None)
+    elif out.get("port") is not None:
         try:
             out["port"] = int(out["port"])
         except (TypeError, ValueError):
             pass
-    out.update((k, v) for k, v in kwargs.items() if k in _POOL_KWARGS and v is not None)
     out["db"] = int(out.get("db", 0) or 0)
     out["decode_responses"] = _truthy(out.get("decode_responses", False))
     proto = out.get("protocol")
@@ -1000,7 +1009,7 @@ class AsyncConnectionPool(redis.asyncio.ConnectionPool):
             connection_class=connection_class,
             max_connections=max_connections,
             engine=self.engine,
-            **_pool_kwargs(kwargs, _ASYNC_DEFAULTS),
+            **_pool_kwargs(kwargs, asyncio=True),
         )
 
     def __repr__(self) -> str:
