@@ -509,6 +509,29 @@ def _pack(encode: Callable[[Any], Any], args: tuple[Any, ...]) -> Argv:
     return out
 
 
+def _pack_fast(encoder: Any, args: tuple[Any, ...]) -> Argv:
+    """_pack for the common argument types, inline (bytes, str, int, float: what
+    redis-py's Encoder.encode does with them); anything else goes through the Encoder."""
+    first = args[0]
+    if (type(first) is str and " " in first) or (type(first) is bytes and b" " in first):
+        return _pack(encoder.encode, args)
+    enc = encoder.encoding
+    errors = encoder.encoding_errors
+    out = []
+    for a in args:
+        t = type(a)
+        if t is bytes:
+            out.append(a)
+        elif t is str:
+            out.append(a.encode(enc, errors))
+        elif t is int or t is float:
+            out.append(repr(a).encode())
+        else:
+            a = encoder.encode(a)
+            out.append(a if type(a) is bytes else bytes(a))
+    return out
+
+
 def _packed_list(command: Any) -> list[Argv]:
     """send_packed_command's argument: our packed form is a list of argvs."""
     if isinstance(command, (bytes, str, memoryview)):
@@ -738,6 +761,11 @@ class ConnectionPool(redis.ConnectionPool):
 
 
 _DIRECT_LOCK = threading.Lock()
+_REDIS_PARSE_RESPONSE = redis.Redis.parse_response
+try:
+    from redis.client import EMPTY_RESPONSE, NEVER_DECODE
+except ImportError:  # pragma: no cover - where redis-py keeps them moved
+    EMPTY_RESPONSE, NEVER_DECODE = "EMPTY_RESPONSE", "NEVER_DECODE"
 
 
 class Redis(redis.Redis):
@@ -780,17 +808,19 @@ class Redis(redis.Redis):
         return self.connection_pool.engine  # type: ignore[no-any-return,attr-defined]
 
     # Fast path.  redis-py's pooled execute_command spends most of a call checking a
-    # connection out of the pool and back in (locks, fork checks, and in redis-py 8
-    # metrics).  In-process, a connection is just a client view, so each thread keeps
-    # one private connection for plain commands and redis-py's own parse_response
-    # (NEVER_DECODE, EMPTY_RESPONSE, response callbacks) finishes the job.  Pipelines,
-    # transactions, pub/sub and single-connection clients take redis-py's path.
+    # connection out of the pool and back in (locks, fork checks, retries, and in
+    # redis-py 8 metrics), then goes through send_command / read_response /
+    # parse_response.  In-process, a connection is just a client view, so each thread
+    # keeps one private connection for plain commands, packs the arguments with the
+    # common types inline (redis-py's Encoder for anything else, so errors are its own),
+    # runs the command, and finishes as redis-py's parse_response does (NEVER_DECODE,
+    # EMPTY_RESPONSE, response callbacks).  Pipelines, transactions, pub/sub,
+    # single-connection clients and subclasses that override parse_response take
+    # redis-py's path.
     _kv_local: threading.local | None = None
 
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        pool = self.connection_pool
-        if self.connection is not None or type(pool) is not ConnectionPool:
-            return super().execute_command(*args, **options)
+    def _kv_conn(self) -> Connection:
+        """This thread's private connection (made on first use)."""
         local = self._kv_local
         if local is None:
             with _DIRECT_LOCK:
@@ -799,11 +829,72 @@ class Redis(redis.Redis):
                     local = self._kv_local = threading.local()
         conn = getattr(local, "conn", None)
         if conn is None:
+            pool = self.connection_pool
             conn = local.conn = pool.connection_class(**pool.connection_kwargs)
             with _DIRECT_LOCK:
                 self._kv_direct = [*getattr(self, "_kv_direct", []), conn]
-        conn.send_command(*args)
-        return self.parse_response(conn, args[0], **options)
+        return conn  # type: ignore[no-any-return]
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        local = self._kv_local
+        conn = getattr(local, "conn", None) if local is not None else None
+        if conn is None:
+            if (self.connection is not None or type(self.connection_pool) is not ConnectionPool
+                    or type(self).parse_response is not _REDIS_PARSE_RESPONSE):
+                return super().execute_command(*args, **options)
+            conn = self._kv_conn()
+        session = conn._session
+        if session is None or session.closed:
+            conn.connect()
+            session = conn._session
+        if session is None or session.pending or type(conn) is not Connection:
+            conn.send_command(*args)  # replies already waiting, or a custom connection
+            return self.parse_response(conn, args[0], **options)
+        argv = _pack_fast(conn.encoder, args)
+        view = session.view
+        n = len(argv)
+        try:
+            # GET and plain SET take the engine's own typed fast paths (the same
+            # semantics as the general path, held to it by tests/test_fastpath.py)
+            if n == 2 and argv[0] == b"GET" and view.multi is None:
+                reply = view.get(argv[1])
+            elif n == 3 and argv[0] == b"SET" and view.multi is None:
+                view.set(argv[1], argv[2])
+                reply = b"OK"
+            elif session.protocol == 2:
+                reply = view._call(argv)
+            else:
+                reply = session.run(argv)
+        except Exception as exc:  # errors travel as values, like a reply
+            reply = exc
+        never_decode = NEVER_DECODE in options
+        if never_decode:
+            options.pop(NEVER_DECODE)
+        shaper = conn._shaper
+        if shaper.protocol == 2 and ((type(reply) is bytes and not shaper.decode)
+                                     or reply is None or type(reply) is int):
+            response = reply  # (what shape() returns for these under RESP2)
+        else:
+            try:
+                response = shaper.shape(session, argv, reply, never_decode)
+            except redis.ResponseError:
+                if EMPTY_RESPONSE in options:
+                    return options[EMPTY_RESPONSE]
+                raise
+        if options:
+            options.pop(EMPTY_RESPONSE, None)
+            options.pop("keys", None)
+        command_name = args[0]
+        callbacks = self.response_callbacks
+        # (redis-py's CaseInsensitiveDict stores names upper-cased: an upper-case name
+        # is looked up as a plain dict; anything else the case-insensitive way)
+        if type(command_name) is str and command_name.isupper():
+            callback = dict.get(callbacks, command_name)
+        else:
+            callback = callbacks[command_name] if command_name in callbacks else None
+        if callback is not None:
+            return callback(response, **options)
+        return response
 
     def close(self) -> None:
         for conn in getattr(self, "_kv_direct", []):

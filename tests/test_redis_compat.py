@@ -745,6 +745,38 @@ def test_random_programs_give_the_same_objects(server_port: int, program: list[t
         engine.close()
 
 
+# -- execute_command's direct path: the same answers as redis-py's own ---------------------
+
+
+@pytest.mark.parametrize("decode", [False, True])
+def test_execute_command_edge_cases(backend: Backend, decode: bool) -> None:
+    """GET/SET take the engine's typed fast paths inside the drop-in's execute_command:
+    every case around them answers as a real server through redis-py does."""
+    from redis.client import EMPTY_RESPONSE, NEVER_DECODE
+
+    r = backend.client(decode_responses=decode)
+    text = (lambda b: b.decode()) if decode else (lambda b: b)
+    assert r.execute_command("SET", "k", "v") is True
+    assert r.execute_command("GET", "k") == text(b"v")
+    assert r.execute_command("get", "k") == text(b"v")            # a lower-case name
+    assert r.execute_command(b"SET", b"k", b"w") == text(b"OK")   # bytes name: no callback
+    assert r.execute_command("GET", "k", **{NEVER_DECODE: []}) == b"w"
+    assert r.execute_command("SET", "n", 12) is True and r.execute_command("GET", "n") == text(b"12")
+    assert r.execute_command("SET", "f", 1.5) is True and r.get("f") == text(b"1.5")
+    assert r.execute_command("GET", "missing") is None
+    r.rpush("list", "a")
+    with pytest.raises(redis.ResponseError) as err:
+        r.execute_command("GET", "list")
+    assert str(err.value).startswith("WRONGTYPE")
+    assert r.execute_command("GET", "list", **{EMPTY_RESPONSE: "fallback"}) == "fallback"
+    with pytest.raises(redis.ResponseError):
+        r.execute_command("SET", "k")                              # wrong arity
+    with pytest.raises(redis.DataError):
+        r.execute_command("SET", "k", True)                        # redis-py's own check
+    r.execute_command("SET", "x", "1", "EX", 100)
+    assert 0 < r.ttl("x") <= 100
+
+
 # -- what libraries read from the client (connection_kwargs, repr, fork) -------------------
 
 _NOMINAL = ("host", "port", "db", "username", "password", "socket_timeout",
