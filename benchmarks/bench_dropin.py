@@ -23,8 +23,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's kvengine
 
-from kvengine import Engine  # noqa: E402
-from kvengine.redis_compat import Redis  # noqa: E402
+from kvengine import Engine
+from kvengine.redis_compat import Redis
 
 COMMANDS: dict[str, list[Any]] = {
     "SET": ["SET", "key:1", "value"],

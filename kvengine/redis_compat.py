@@ -606,6 +606,10 @@ class Connection(_conn.Connection):
         host = kwargs.pop("host", None) or "localhost"
         port = kwargs.pop("port", None) or 6379
         kwargs.pop("path", None)
+        # Nothing to retry in-process: redis-py then makes a no-retry policy instead of
+        # deep-copying the pool's (the nominal one stays in the pool's connection_kwargs).
+        for name in ("retry", "retry_on_error", "retry_on_timeout"):
+            kwargs.pop(name, None)
         super().__init__(host=host, port=port, **{k: v for k, v in kwargs.items() if k in _SYNC_PARAMS})
         self.engine = engine
         self._session: _Session | None = None
@@ -768,6 +772,54 @@ except ImportError:  # pragma: no cover - where redis-py keeps them moved
     EMPTY_RESPONSE, NEVER_DECODE = "EMPTY_RESPONSE", "NEVER_DECODE"
 
 
+# redis.Redis.__init__ on a given pool sets these attributes, and most of its cost is
+# rebuilding the response-callback table (169 names upper-cased one by one).  A suite
+# that makes a client per test pays that thousands of times, so after one real
+# __init__ per protocol has shown exactly these attributes, later clients get the same
+# state directly with a copy of that table (a C-level dict copy).  Any other redis-py
+# (another attribute set) keeps the real __init__.
+_INIT_ATTRS = frozenset({"_event_dispatcher", "auto_close_connection_pool", "connection_pool",
+                         "single_connection_lock", "connection", "_single_connection_client",
+                         "response_callbacks"})
+_CALLBACK_TABLES: dict[tuple[Any, Any], dict[Any, Any] | None] = {}
+
+
+def _init_from_prototype(client: redis.Redis, pool: redis.ConnectionPool) -> bool:
+    """Set up `client` on `pool` as redis.Redis.__init__ would; False if it must run."""
+    kw = pool.connection_kwargs
+    key = (kw.get("protocol"), kw.get("legacy_responses", True))
+    table = _CALLBACK_TABLES.get(key, _MISSING)
+    if table is _MISSING:
+        probe = redis.Redis.__new__(redis.Redis)
+        redis.Redis.__init__(probe, connection_pool=pool)
+        ok = set(probe.__dict__) == _INIT_ATTRS and type(probe.response_callbacks) is _CID
+        _CALLBACK_TABLES[key] = dict(probe.response_callbacks) if ok else None
+        return False
+    if table is None or _EventDispatcher is None:
+        return False
+    callbacks = _CID.__new__(_CID)
+    dict.update(callbacks, table)
+    d = client.__dict__
+    d["_event_dispatcher"] = _EventDispatcher()
+    d["auto_close_connection_pool"] = False
+    d["connection_pool"] = pool
+    d["single_connection_lock"] = threading.RLock()
+    d["connection"] = None
+    d["_single_connection_client"] = False
+    d["response_callbacks"] = callbacks
+    return True
+
+
+try:
+    from redis.client import CaseInsensitiveDict as _CID
+except ImportError:  # pragma: no cover
+    _CID = dict
+try:
+    from redis.event import EventDispatcher as _EventDispatcher
+except ImportError:  # pragma: no cover - redis-py before 5.1 has no event dispatcher
+    _EventDispatcher = None
+
+
 class Redis(redis.Redis):
     """A real ``redis.Redis`` running on an in-process kvengine engine.
 
@@ -798,7 +850,8 @@ class Redis(redis.Redis):
                 engine, db=db, decode_responses=decode_responses, protocol=protocol,
                 max_connections=kwargs.pop("max_connections", None), **kwargs,
             )
-        super().__init__(connection_pool=connection_pool, single_connection_client=single_connection_client)
+        if single_connection_client or not _init_from_prototype(self, connection_pool):
+            super().__init__(connection_pool=connection_pool, single_connection_client=single_connection_client)
         if own_pool:
             self.auto_close_connection_pool = True
 
@@ -949,6 +1002,8 @@ class AsyncConnection(_aconn.Connection):
         host = kwargs.pop("host", None) or "localhost"
         port = kwargs.pop("port", None) or 6379
         kwargs.pop("path", None)
+        for name in ("retry", "retry_on_error", "retry_on_timeout"):  # (see Connection)
+            kwargs.pop(name, None)
         super().__init__(host=host, port=port, **{k: v for k, v in kwargs.items() if k in _ASYNC_PARAMS})
         self.engine = engine
         self._session: _Session | None = None
