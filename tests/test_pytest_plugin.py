@@ -407,3 +407,48 @@ def test_unknown_scope_is_refused(pytester: pytest.Pytester) -> None:
     result = run(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*kvengine scope must be one of*"])
+
+
+def test_docs_import_time_client_example(pytester: pytest.Pytester) -> None:
+    """docs/usage.md: a client made at import time, patched from the top of conftest.py."""
+    import redis
+
+    init_before = redis.Redis.__init__
+    pytester.mkpydir("app")
+    pytester.path.joinpath("app", "store.py").write_text(
+        "import redis\n\n"
+        "cache = redis.Redis(host='cache.internal', port=6379, decode_responses=True)\n"
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+        from kvengine import Engine
+        from kvengine.redis_compat import patch_redis
+
+        ENGINE = Engine()
+        PATCH = patch_redis(ENGINE).start()
+
+        @pytest.fixture(autouse=True)
+        def _flush():
+            ENGINE.flushall()
+
+        def pytest_unconfigure(config):
+            PATCH.stop()
+        """
+    )
+    pytester.makepyfile(
+        test_store="""
+        from app.store import cache
+        from conftest import ENGINE
+
+        def test_one():
+            cache.set("k", "v")
+            assert ENGINE.get("k") == b"v"
+
+        def test_two():
+            assert cache.get("k") is None
+            assert repr(cache).count("kvengine in-process") == 1
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+    assert redis.Redis.__init__ is init_before  # the conftest's patch was stopped
