@@ -17,7 +17,7 @@ from kvengine import exceptions as e
 from kvengine.api import ALL_MIXINS
 from kvengine.api.callbacks import CALLBACKS
 from kvengine.blocking import Block
-from kvengine.commands import DENYOOM, NO_MULTI, NO_QUEUE, WRITE, Argv, Command, Reply
+from kvengine.commands import NO_MULTI, NO_QUEUE, WRITE, Argv, Command, Reply
 from kvengine.dispatch import execute, resolve
 from kvengine.reply import QUEUED, Status
 
@@ -171,15 +171,26 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
             self.multi_error = True
             raise e.err("Command not allowed inside a transaction")
         srv = self.server
-        if srv.write_denied is not None and cmd.flags & WRITE:
-            self.multi_error = True  # MISCONF: Redis rejects and flags the transaction
-            raise e.error_from_line(srv.write_denied)
-        if srv.maxmemory and cmd.flags & DENYOOM:
+        if cmd.name == "debug":  # a protected command: refused before queueing (processCommand)
+            from kvengine.debug import check_allowed
+
+            try:
+                check_allowed(srv)
+            except e.RedisError:
+                self.multi_error = True
+                raise
+        # processCommand's order: no-multi, protected (DEBUG), then OOM, then MISCONF.
+        if srv.maxmemory:
+            # Inside MULTI Redis rejects any command while out of memory, not only the
+            # denyoom ones: queueing itself takes memory (server.c, reject_cmd_on_oom).
             try:
                 srv.free_memory_or_oom()
             except e.RedisError:
                 self.multi_error = True  # Redis rejects and flags the transaction
                 raise
+        if srv.write_denied is not None and cmd.flags & WRITE:
+            self.multi_error = True  # MISCONF: Redis rejects and flags the transaction
+            raise e.error_from_line(srv.write_denied)
         self.multi.append((cmd, argv))
         return QUEUED
 

@@ -30,7 +30,7 @@ from kvengine.commands import (
     all_commands,
     command,
 )
-from kvengine.config import Param, attr_param, config_get, config_set, register
+from kvengine.config import PARAMS, Param, attr_param, config_get, config_set, register
 from kvengine.evict import POLICIES
 from kvengine.reply import OK
 from kvengine.util import get_int
@@ -50,8 +50,23 @@ attr_param("maxmemory-eviction-tenacity", "maxmemory_eviction_tenacity", "int", 
 attr_param("lfu-log-factor", "lfu_log_factor", "int", lo=0, apply=lambda srv: srv.apply_policy())
 attr_param("lfu-decay-time", "lfu_decay_time", "int", lo=0, apply=lambda srv: srv.apply_policy())
 attr_param("hz", "hz", "int", lo=0, apply=lambda srv: setattr(srv, "hz", min(max(srv.hz, 1), 500)))
-register(Param("databases", lambda srv: str(len(srv.dbs))))
-register(Param("maxclients", lambda srv: "10000"))
+register(Param("databases", lambda srv: str(len(srv.dbs))))  # immutable: Engine(databases=N)
+
+
+def _register_thresholds() -> None:
+    """The encoding thresholds are module constants the hot paths read; CONFIG SET
+    updates them (process-wide, see docs/config.md)."""
+    from kvengine import t_hash, t_set, t_zset
+    from kvengine.config import module_param
+
+    module_param("hash-max-listpack-entries", t_hash, "HASH_MAX_LISTPACK_ENTRIES")
+    module_param("hash-max-listpack-value", t_hash, "HASH_MAX_LISTPACK_VALUE")
+    module_param("set-max-intset-entries", t_set, "SET_MAX_INTSET_ENTRIES")
+    module_param("zset-max-listpack-entries", t_zset, "ZSET_MAX_LISTPACK_ENTRIES")
+    module_param("zset-max-listpack-value", t_zset, "ZSET_MAX_LISTPACK_VALUE")
+
+
+_register_thresholds()
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -113,17 +128,36 @@ def _overhead(srv: Server) -> tuple[int, dict[int, tuple[int, int]]]:
 
 
 # -- INFO -----------------------------------------------------------------------------
+# Every field of Redis 7.0.15's INFO, in its order; those without meaning in-process
+# (sockets, forks, replication links, defrag, threads) keep the values an idle
+# standalone server shows, so Redis's test suite and tooling find what they read.
+def _connections(srv: Server) -> int:
+    """Clients created so far (the counter's next id, minus one)."""
+    text = repr(srv.client_ids)  # itertools.count(N)
+    try:
+        return int(text[text.index("(") + 1: text.index(")")].split(",")[0]) - 1
+    except ValueError:  # pragma: no cover
+        return 0
+
+
 def _section_server(srv: Server) -> dict[str, Any]:
     now = srv.clock()
     uptime = int(time.time() - srv.start_time)
     return {
         "redis_version": REDIS_VERSION,
+        "redis_git_sha1": "00000000",
+        "redis_git_dirty": 0,
+        "redis_build_id": "kvengine",
         "kvengine_version": _version(),
         "redis_mode": "standalone",
         "os": f"{platform.system()} {platform.release()} {platform.machine()}",
         "arch_bits": 64 if sys.maxsize > 2**32 else 32,
+        "monotonic_clock": "POSIX clock_gettime",
         "multiplexing_api": "in-process",
+        "atomicvar_api": "python-gil",
+        "gcc_version": "0.0.0",
         "process_id": os.getpid(),
+        "process_supervised": "no",
         "run_id": srv.run_id,
         "tcp_port": 0,
         "server_time_usec": now * 1000,
@@ -143,11 +177,25 @@ def _section_clients(srv: Server) -> dict[str, Any]:
     return {
         "connected_clients": threading.active_count(),
         "cluster_connections": 0,
-        "maxclients": 10000,
+        "maxclients": int(PARAMS["maxclients"].get(srv)),
+        "client_recent_max_input_buffer": 0,
+        "client_recent_max_output_buffer": 0,
         "blocked_clients": len(blocked),
         "tracking_clients": 0,
         "clients_in_timeout_table": len(blocked),
     }
+
+
+def _scripting_info(srv: Server) -> dict[str, int]:
+    from kvengine import scripting
+
+    fields = {"used_memory_lua": 0, "used_memory_vm_eval": 0, "used_memory_scripts_eval": 0,
+              "number_of_cached_scripts": 0}
+    try:
+        fields.update(scripting.state(srv).info())
+    except Exception:  # pragma: no cover - a report must not fail
+        pass
+    return fields
 
 
 def _section_memory(srv: Server) -> dict[str, Any]:
@@ -156,6 +204,7 @@ def _section_memory(srv: Server) -> dict[str, Any]:
     overhead, _ = _overhead(srv)
     rss = _rss()
     total = _total_system_memory()
+    lua = _scripting_info(srv)
     return {
         "used_memory": used,
         "used_memory_human": human_bytes(used),
@@ -168,66 +217,133 @@ def _section_memory(srv: Server) -> dict[str, Any]:
         "used_memory_startup": 0,
         "used_memory_dataset": used - overhead,
         "used_memory_dataset_perc": f"{(100.0 * (used - overhead) / used) if used else 0.0:.2f}%",
+        "allocator_allocated": used,
+        "allocator_active": used,
+        "allocator_resident": rss,
         "total_system_memory": total,
         "total_system_memory_human": human_bytes(total),
+        "used_memory_lua": lua["used_memory_lua"],
+        "used_memory_vm_eval": lua["used_memory_vm_eval"],
+        "used_memory_lua_human": human_bytes(lua["used_memory_lua"]),
+        "used_memory_scripts_eval": lua["used_memory_scripts_eval"],
+        "number_of_cached_scripts": lua["number_of_cached_scripts"],
+        "number_of_functions": 0,
+        "number_of_libraries": 0,
+        "used_memory_vm_functions": 0,
+        "used_memory_vm_total": lua["used_memory_vm_eval"],
+        "used_memory_vm_total_human": human_bytes(lua["used_memory_vm_eval"]),
+        "used_memory_functions": 0,
+        "used_memory_scripts": lua["used_memory_scripts_eval"],
+        "used_memory_scripts_human": human_bytes(lua["used_memory_scripts_eval"]),
         "maxmemory": srv.maxmemory,
         "maxmemory_human": human_bytes(srv.maxmemory),
         "maxmemory_policy": srv.maxmemory_policy,
+        "allocator_frag_ratio": "1.00",
+        "allocator_frag_bytes": 0,
+        "allocator_rss_ratio": f"{(rss / used) if used else 1.0:.2f}",
+        "allocator_rss_bytes": rss - used,
+        "rss_overhead_ratio": "1.00",
+        "rss_overhead_bytes": 0,
         "mem_fragmentation_ratio": f"{(rss / used) if used else 0.0:.2f}",
+        "mem_fragmentation_bytes": rss - used,
         "mem_not_counted_for_evict": 0,
+        "mem_replication_backlog": 0,
+        "mem_total_replication_buffers": 0,
+        "mem_clients_slaves": 0,
+        "mem_clients_normal": 0,
+        "mem_cluster_links": 0,
         "mem_aof_buffer": 0,
         "mem_allocator": "libc",
+        "active_defrag_running": 0,
         "lazyfree_pending_objects": 0,
         "lazyfreed_objects": 0,
     }
 
 
+_PERSISTENCE_FIELDS: dict[str, Any] = {
+    "loading": 0, "async_loading": 0, "current_cow_peak": 0, "current_cow_size": 0,
+    "current_cow_size_age": 0, "current_fork_perc": "0.00", "current_save_keys_processed": 0,
+    "current_save_keys_total": 0, "rdb_changes_since_last_save": 0, "rdb_bgsave_in_progress": 0,
+    "rdb_last_save_time": 0, "rdb_last_bgsave_status": "ok", "rdb_last_bgsave_time_sec": -1,
+    "rdb_current_bgsave_time_sec": -1, "rdb_saves": 0, "rdb_last_cow_size": 0,
+    "rdb_last_load_keys_expired": 0, "rdb_last_load_keys_loaded": 0, "aof_enabled": 0,
+    "aof_rewrite_in_progress": 0, "aof_rewrite_scheduled": 0, "aof_last_rewrite_time_sec": -1,
+    "aof_current_rewrite_time_sec": -1, "aof_last_bgrewrite_status": "ok", "aof_rewrites": 0,
+    "aof_rewrites_consecutive_failures": 0, "aof_last_write_status": "ok", "aof_last_cow_size": 0,
+    "module_fork_in_progress": 0, "module_fork_last_cow_size": 0,
+}
+
+
 def _section_persistence(srv: Server) -> dict[str, Any]:
+    """Redis's fields in Redis's order; the backend's report fills in what it knows
+    (and may add fields of its own, e.g. the AOF details when the log is on)."""
     backend = getattr(srv, "persistence", None)
+    reported: dict[str, Any] = {}
     if backend is not None and hasattr(backend, "persistence_info"):
-        fields: dict[str, Any] = {"loading": int(srv.loading), "async_loading": 0}
-        fields.update(backend.persistence_info())
-        return fields
-    return {
-        "loading": int(srv.loading),
-        "async_loading": 0,
-        "rdb_changes_since_last_save": srv.dirty,
-        "rdb_bgsave_in_progress": 0,
-        "rdb_last_save_time": int(srv.start_time),
-        "rdb_last_bgsave_status": "ok",
-        "rdb_last_bgsave_time_sec": -1,
-        "rdb_current_bgsave_time_sec": -1,
-        "rdb_saves": 0,
-        "aof_enabled": 0,
-        "aof_rewrite_in_progress": 0,
-        "aof_rewrite_scheduled": 0,
-        "aof_last_rewrite_time_sec": -1,
-        "aof_current_rewrite_time_sec": -1,
-        "aof_last_bgrewrite_status": "ok",
-        "aof_rewrites": 0,
-        "aof_last_write_status": "ok",
-    }
+        reported = dict(backend.persistence_info())
+        reported.setdefault("rdb_last_load_keys_loaded", getattr(backend, "loaded_keys", 0))
+        reported.setdefault("rdb_last_load_keys_expired", getattr(backend, "load_expired", 0))
+    else:
+        reported = {"rdb_changes_since_last_save": srv.dirty, "rdb_last_save_time": int(srv.start_time)}
+    reported["loading"] = int(srv.loading)
+    fields = {name: reported.pop(name, default) for name, default in _PERSISTENCE_FIELDS.items()}
+    fields.update(reported)
+    return fields
 
 
 def _section_stats(srv: Server) -> dict[str, Any]:
     st = srv.stats
     return {
+        "total_connections_received": _connections(srv),
         "total_commands_processed": sum(c.calls for c in all_commands()),
         "instantaneous_ops_per_sec": 0,
+        "total_net_input_bytes": 0,
+        "total_net_output_bytes": 0,
+        "total_net_repl_input_bytes": 0,
+        "total_net_repl_output_bytes": 0,
+        "instantaneous_input_kbps": "0.00",
+        "instantaneous_output_kbps": "0.00",
+        "instantaneous_input_repl_kbps": "0.00",
+        "instantaneous_output_repl_kbps": "0.00",
         "rejected_connections": 0,
+        "sync_full": 0,
+        "sync_partial_ok": 0,
+        "sync_partial_err": 0,
         "expired_keys": st.expired_keys,
         "expired_stale_perc": f"{st.expired_stale_perc:.2f}",
         "expired_time_cap_reached_count": 0,
         "expire_cycle_cpu_milliseconds": st.expire_cycle_cpu_milliseconds,
         "evicted_keys": st.evicted_keys,
         "evicted_clients": 0,
+        "total_eviction_exceeded_time": 0,
+        "current_eviction_exceeded_time": 0,
         "keyspace_hits": srv.keyspace_hits,
         "keyspace_misses": srv.keyspace_misses,
         "pubsub_channels": 0,
         "pubsub_patterns": 0,
+        "pubsubshard_channels": 0,
         "latest_fork_usec": 0,
         "total_forks": 0,
-        "total_error_replies": 0,
+        "migrate_cached_sockets": 0,
+        "slave_expires_tracked_keys": 0,
+        "active_defrag_hits": 0,
+        "active_defrag_misses": 0,
+        "active_defrag_key_hits": 0,
+        "active_defrag_key_misses": 0,
+        "total_active_defrag_time": 0,
+        "current_active_defrag_time": 0,
+        "tracking_total_keys": 0,
+        "tracking_total_items": 0,
+        "tracking_total_prefixes": 0,
+        "unexpected_error_replies": 0,
+        "total_error_replies": getattr(st, "total_error_replies", 0),
+        "dump_payload_sanitizations": 0,
+        "total_reads_processed": 0,
+        "total_writes_processed": 0,
+        "io_threaded_reads_processed": 0,
+        "io_threaded_writes_processed": 0,
+        "reply_buffer_shrinks": 0,
+        "reply_buffer_expands": 0,
     }
 
 
@@ -236,12 +352,12 @@ def _section_replication(srv: Server) -> dict[str, Any]:
         "role": "master",
         "connected_slaves": 0,
         "master_failover_state": "no-failover",
-        "master_replid": srv.run_id,
+        "master_replid": getattr(srv, "master_replid", srv.run_id),  # DEBUG CHANGE-REPL-ID
         "master_replid2": "0" * 40,
         "master_repl_offset": 0,
         "second_repl_offset": -1,
         "repl_backlog_active": 0,
-        "repl_backlog_size": 1048576,
+        "repl_backlog_size": int(PARAMS["repl-backlog-size"].get(srv)),
         "repl_backlog_first_byte_offset": 0,
         "repl_backlog_histlen": 0,
     }
@@ -254,6 +370,8 @@ def _section_cpu(srv: Server) -> dict[str, Any]:
         "used_cpu_user": f"{t.user:.6f}",
         "used_cpu_sys_children": f"{t.children_system:.6f}",
         "used_cpu_user_children": f"{t.children_user:.6f}",
+        "used_cpu_sys_main_thread": f"{t.system:.6f}",
+        "used_cpu_user_main_thread": f"{t.user:.6f}",
     }
 
 

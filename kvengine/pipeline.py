@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from time import time_ns as _time_ns
 from typing import TYPE_CHECKING, Any
 
 from kvengine import blocking
 from kvengine import exceptions as e
+from kvengine._native import NO_EXPIRE
+from kvengine.api.callbacks import CALLBACKS
 from kvengine.client import Client, decode_reply
-from kvengine.commands import TABLE, Argv, Command, Reply
+from kvengine.clock import system_clock
+from kvengine.commands import TABLE, WRITE, Argv, Command, Reply
 from kvengine.dispatch import execute, resolve
 from kvengine.multi import unwatch_all, watched_key_expired, wrap_effects
 from kvengine.reply import Status
 
 if TYPE_CHECKING:
+    from kvengine.db import Database
     from kvengine.server import Server
 
 # Client methods that are not commands and are never buffered.
@@ -37,7 +42,9 @@ _NOT_COMMANDS = frozenset(
 class _ExecRunner(Client):
     """Runs a transaction's commands inside an EXEC: no lock taking, no clock read,
     no feed flush, no blocking (``multi`` is non-None, so blocking commands answer
-    at once and the GET/SET fast paths step aside)."""
+    at once and the GET/SET fast paths step aside).  The OOM gate ran once for the
+    whole transaction, before the first command, as Redis checks each command while
+    it queues."""
 
     def __init__(self, view: Client) -> None:
         super().__init__(
@@ -49,7 +56,7 @@ class _ExecRunner(Client):
 
     def _run(self, cmd: Command, argv: Argv) -> Reply:
         self.argvs.append(argv)
-        reply = execute(self, cmd, argv)
+        reply = execute(self, cmd, argv, gate=False)
         if self.decode_responses:
             return decode_reply(reply, self.encoding, self.encoding_errors)
         if type(reply) is Status:
@@ -65,6 +72,89 @@ class _ExecRunner(Client):
         return self._run(cmd, argv)
 
 
+class _Probed(BaseException):
+    """Carries the command a method would run out of :class:`_Probe` (a BaseException,
+    so no ``except Exception`` in a method can swallow it)."""
+
+    def __init__(self, cmd: Command | None, argv: Argv) -> None:
+        super().__init__()
+        self.cmd = cmd
+        self.argv = argv
+
+
+class _Probe(Client):
+    """Learns which command a typed method would send, without running it: for
+    redis-py's error annotation and the checks Redis makes while queueing (rare paths
+    only, so typed methods are not probed on the way in)."""
+
+    def __init__(self, view: Client) -> None:
+        super().__init__(
+            view.server, view.db.id, view.decode_responses, view.encoding, view.encoding_errors
+        )
+        self.multi = []  # the GET/SET fast paths step aside, as inside MULTI
+
+    def _run(self, cmd: Command, argv: Argv) -> Reply:
+        raise _Probed(cmd, argv)
+
+    def _call(self, argv: Argv) -> Reply:
+        try:
+            cmd: Command | None = resolve(argv)
+        except e.ResponseError:
+            cmd = None
+        raise _Probed(cmd, argv)
+
+
+def _probe(view: Client, entry: tuple[Any, ...]) -> tuple[Command | None, Argv | None]:
+    """The (command, argv) a queued entry runs, if it can be known without running it."""
+    kind, a, b, c = entry
+    if kind == _K_GET:
+        return _GET, [b"GET", a]
+    if kind == _K_SET:
+        return _SET, [b"SET", a, b]
+    if kind == _K_CMD:
+        return (a if type(a) is Command else None), b
+    if kind == _K_CALL:
+        try:
+            getattr(_Probe(view), a)(*b, **c)
+        except _Probed as found:
+            return found.cmd, found.argv
+        except Exception:  # an argument it refuses: it raises at run time as well
+            pass
+    return None, None
+
+
+# What the command stack holds: (kind, a, b, c).  GET and SET without options are
+# encoded when queued and run inline (the engine's fast paths, written out once more
+# under the transaction's lock); execute_command is encoded and resolved when queued
+# (an unknown command or wrong arity then aborts the transaction before anything
+# runs); any other method is called at run time on the runner.
+_K_GET = 0  # (_K_GET, key, None, None)
+_K_SET = 1  # (_K_SET, key, value, None)
+_K_CMD = 2  # (_K_CMD, Command or the queueing error, argv, (callback, options))
+_K_CALL = 3  # (_K_CALL, method name, args, kwargs)
+_K_BAD = 4  # (_K_BAD, the encoding error, None, None): raised by execute(), nothing runs
+
+_GET = TABLE[b"get"]
+_SET = TABLE[b"set"]
+
+
+def _lookup_string(db: Database, key: bytes, now: int) -> bytes | None:
+    """GET's work once the lock is held and the clock read, as api.strings' fast path
+    and t_string.get_command do it: lazy expiry, keyspace hit/miss, WRONGTYPE."""
+    _GET.calls += 1
+    table = db.table
+    value = table.lookup(key, now)
+    if value is None:
+        if table.expired:
+            db.drain_expired()
+        db.misses += 1
+        return None
+    db.hits += 1
+    if type(value) is not bytes:
+        raise e.wrongtype()
+    return value  # type: ignore[no-any-return]
+
+
 def _annotate(exc: Exception, number: int, argv: Argv | None) -> None:
     """redis-py's wording for the first failing command of a pipeline."""
     cmd = " ".join(a.decode("utf-8", "replace") for a in argv or [])
@@ -78,10 +168,12 @@ class Pipeline:
 
     def __init__(self, client: Client, transaction: bool = True) -> None:
         self._view = client.client()  # its own WATCH state, same db and decoding
+        self._runner: _ExecRunner | None = None
         self.transaction = transaction
-        self.command_stack: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.command_stack: list[tuple[Any, Any, Any, Any]] = []
         self.watching = False
         self.explicit_transaction = False
+        self._bad: Exception | None = None  # an argument that failed to encode
 
     # -- redis-py's pipeline protocol --------------------------------------------------
     def __len__(self) -> int:
@@ -99,6 +191,7 @@ class Pipeline:
     def reset(self) -> None:
         """Forget buffered commands and watched keys."""
         self.command_stack = []
+        self._bad = None
         if self.watching:
             self._view.execute_command("UNWATCH")
         self.watching = False
@@ -132,63 +225,191 @@ class Pipeline:
     def discard(self) -> None:
         """Drop what is buffered."""
         self.command_stack = []
+        self._bad = None
 
+    # -- buffering -----------------------------------------------------------------------
     def execute_command(self, *args: Any, **options: Any) -> Any:
         """Buffer any command by name (run immediately while watching)."""
-        return self._buffer("execute_command", args, options)
+        if self.watching and not self.explicit_transaction:
+            return self._view.execute_command(*args, **options)
+        view = self._view
+        try:
+            argv = [view._enc(a) for a in args]
+        except e.DataError as exc:
+            return self._queue_bad(exc)
+        cmd: Any
+        try:
+            cmd = resolve(argv)
+        except e.ResponseError as exc:
+            cmd = exc
+        cb = None
+        if argv:
+            name = argv[0].decode("utf-8", "replace").upper()
+            cb = CALLBACKS.get(name)
+            if cb is None and len(argv) > 1:
+                cb = CALLBACKS.get(f"{name} {argv[1].decode('utf-8', 'replace').upper()}")
+        self.command_stack.append((_K_CMD, cmd, argv, (cb, options)))
+        return self
+
+    def get(self, name: Any) -> Any:
+        """Buffer ``GET`` (see the engine's method of the same name)."""
+        if self.watching and not self.explicit_transaction:
+            return self._view.get(name)
+        if type(name) is not bytes:
+            try:
+                name = self._view._enc(name)
+            except e.DataError as exc:
+                return self._queue_bad(exc)
+        self.command_stack.append((_K_GET, name, None, None))
+        return self
+
+    def set(
+        self,
+        name: Any,
+        value: Any,
+        ex: Any = None,
+        px: Any = None,
+        nx: bool = False,
+        xx: bool = False,
+        keepttl: bool = False,
+        get: bool = False,
+        exat: Any = None,
+        pxat: Any = None,
+    ) -> Any:
+        """Buffer ``SET`` (see the engine's method of the same name)."""
+        if (self.watching and not self.explicit_transaction) or not (
+            ex is None and px is None and exat is None and pxat is None
+            and not (nx or xx or keepttl or get)
+        ):
+            return self._buffer(
+                "set", (name, value, ex, px, nx, xx, keepttl, get, exat, pxat), {}
+            )
+        try:
+            enc = self._view._enc
+            key = name if type(name) is bytes else enc(name)
+            val = value if type(value) is bytes else enc(value)
+        except e.DataError as exc:
+            return self._queue_bad(exc)
+        self.command_stack.append((_K_SET, key, val, None))
+        return self
+
+    def _queue_bad(self, exc: Exception) -> Pipeline:
+        self.command_stack.append((_K_BAD, exc, None, None))
+        if self._bad is None:
+            self._bad = exc
+        return self
 
     def _buffer(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self.watching and not self.explicit_transaction:
             return getattr(self._view, name)(*args, **kwargs)
-        self.command_stack.append((name, args, kwargs))
+        self.command_stack.append((_K_CALL, name, args, kwargs))
         return self
 
+    # -- running -------------------------------------------------------------------------
     def execute(self, raise_on_error: bool = True) -> list[Any]:
         """Run the buffer; a list of results (errors in place, or the first one raised)."""
         stack = self.command_stack
         if not stack and not self.watching:
             return []
         try:
+            if self._bad is not None:
+                # redis-py encodes everything before sending: nothing runs, and its
+                # reset() unwatches.
+                unwatch_all(self._view)
+                raise self._bad
             if self.transaction or self.explicit_transaction:
                 results, argvs = self._execute_transaction(stack)
             else:
                 results, argvs = self._execute_pipeline(stack)
         finally:
             self.command_stack = []
+            self._bad = None
             self.watching = False
             self.explicit_transaction = False
         if raise_on_error:
             for i, result in enumerate(results):
                 if isinstance(result, e.ResponseError):
-                    _annotate(result, i + 1, argvs[i] if i < len(argvs) else None)
+                    argv = argvs[i] if argvs[i] is not None else _probe(self._view, stack[i])[1]
+                    _annotate(result, i + 1, argv)
                     raise result
         return results
 
     def _execute_pipeline(self, stack: list[Any]) -> tuple[list[Any], list[Argv | None]]:
+        """No transaction: each command runs on its own, as one sent on a connection."""
+        view = self._view
+        srv: Server = view.server
+        lock = srv.lock
         results: list[Any] = []
-        for name, args, kwargs in stack:
+        append = results.append
+        i = 0
+        n = len(stack)
+        while i < n:
+            kind, a, b, c = stack[i]
+            if kind == _K_GET and lock.acquire(False):
+                # A run of GETs under one taking of the lock: each still reads the
+                # clock, as it would sent alone (a contended lock goes the general way).
+                try:
+                    if srv.closed:
+                        raise e.ConnectionError("the engine is closed")
+                    clock = srv.clock
+                    decode = view.decode_responses
+                    db = view.db
+                    while True:
+                        srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
+                        try:
+                            value = _lookup_string(db, a, now)
+                            if decode and value is not None:
+                                append(value.decode(view.encoding, view.encoding_errors))
+                            else:
+                                append(value)
+                        except e.ResponseError as exc:
+                            append(exc)
+                        i += 1
+                        if i == n or stack[i][0] != _K_GET:
+                            break
+                        a = stack[i][1]
+                    if srv.pending_ops:
+                        srv.flush_feed()
+                finally:
+                    lock.release()
+                continue
+            i += 1
             try:
-                results.append(getattr(self._view, name)(*args, **kwargs))
+                if kind == _K_GET:
+                    append(view.get(a))
+                elif kind == _K_SET:
+                    append(view.set(a, b))
+                elif kind == _K_CMD:
+                    if type(a) is not Command:
+                        raise a
+                    reply = view._run(a, b)
+                    cb, options = c
+                    append(reply if cb is None else cb(reply, **options))
+                else:
+                    append(getattr(view, a)(*b, **c))
             except e.ResponseError as exc:
-                results.append(exc)
-        return results, []
+                append(exc)
+        return results, [None] * len(stack)
 
     def _execute_transaction(self, stack: list[Any]) -> tuple[list[Any], list[Argv | None]]:
         view = self._view
         srv: Server = view.server
         # Commands given by name can fail to queue (unknown, wrong arity): Redis then
         # refuses the whole EXEC, as here, before anything runs.
-        for name, args, _ in stack:
-            if name == "execute_command":
-                try:
-                    resolve([view._enc(a) for a in args])
-                except e.ResponseError as exc:
-                    unwatch_all(view)
-                    raise e.ExecAbortError(
-                        "Transaction discarded because of previous errors."
-                    ) from exc
-        runner = _ExecRunner(view)
+        for kind, cmd, _, _ in stack:
+            if kind == _K_CMD and type(cmd) is not Command:
+                unwatch_all(view)
+                raise e.ExecAbortError("Transaction discarded because of previous errors.") from cmd
+        runner = self._runner
+        if runner is None:
+            runner = self._runner = _ExecRunner(view)
+        runner.db = view.db
+        runner.multi = []  # (an EXEC sent by name inside the transaction clears them)
+        runner.in_exec = True
+        runner.argvs = argvs_run = []
+        decode = view.decode_responses
         results: list[Any] = []
+        append = results.append
         argvs: list[Argv | None] = []
         lock = srv.lock
         if not lock.acquire(False):
@@ -200,7 +421,27 @@ class Pipeline:
         try:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
-            srv.now = srv.clock()
+            srv.now = now = srv.clock()
+            if srv.maxmemory and stack:
+                # Redis rejects every command queued while out of memory (evicting
+                # first), which flags the transaction: EXEC aborts and redis-py raises
+                # the first command's error.  Nothing changes memory while queueing, so
+                # one check before the first command stands for all of them.
+                try:
+                    srv.free_memory_or_oom()
+                except e.ResponseError as exc:
+                    unwatch_all(view)
+                    _annotate(exc, 1, _probe(view, stack[0])[1])
+                    raise
+            if srv.write_denied is not None:
+                # MISCONF: Redis rejects each write while queueing, so EXEC aborts.
+                for i, entry in enumerate(stack):
+                    cmd, argv = _probe(view, entry)
+                    if cmd is not None and cmd.flags & WRITE:
+                        unwatch_all(view)
+                        exc = e.error_from_line(srv.write_denied)
+                        _annotate(exc, i + 1, argv)
+                        raise exc
             try:
                 if view.watching and watched_key_expired(view):
                     raise e.WatchError("Watched variable changed.")
@@ -208,13 +449,47 @@ class Pipeline:
                 unwatch_all(view)
             start = len(srv.pending_ops)
             try:
-                for name, args, kwargs in stack:
-                    mark = len(runner.argvs)
+                for kind, a, b, c in stack:
                     try:
-                        results.append(getattr(runner, name)(*args, **kwargs))
+                        if kind == _K_GET:
+                            argvs.append(None)
+                            value = _lookup_string(runner.db, a, now)
+                            if decode and value is not None:
+                                append(value.decode(view.encoding, view.encoding_errors))
+                            else:
+                                append(value)
+                        elif kind == _K_SET:
+                            # SET key value, as api.strings' fast path does it.
+                            argvs.append(None)
+                            if srv.write_denied is not None:
+                                raise e.error_from_line(srv.write_denied)
+                            _SET.calls += 1
+                            db = runner.db
+                            db.table.set(a, b, NO_EXPIRE, now)
+                            if srv.watched or srv.blocked:
+                                db.modified(a)
+                            else:
+                                srv.dirty += 1
+                            if srv.feeding:
+                                srv.propagate(db.id, [b"SET", a, b])
+                            append(True)
+                        elif kind == _K_CMD:
+                            argvs.append(b)
+                            reply = execute(runner, a, b, gate=False)
+                            if decode:
+                                reply = decode_reply(reply, view.encoding, view.encoding_errors)
+                            elif type(reply) is Status:
+                                reply = bytes(reply)
+                            cb, options = c
+                            append(reply if cb is None else cb(reply, **options))
+                        else:
+                            mark = len(argvs_run)
+                            try:
+                                append(getattr(runner, a)(*b, **c))
+                            finally:
+                                argvs.append(argvs_run[mark] if len(argvs_run) > mark else None)
                     except e.ResponseError as exc:
-                        results.append(exc)
-                    argvs.append(runner.argvs[mark] if len(runner.argvs) > mark else None)
+                        append(exc)
             finally:
                 view.db = runner.db  # a SELECT inside the transaction sticks, as on a connection
                 if srv.feeding:

@@ -118,6 +118,8 @@ class Server:
         self.evict_callbacks: list[EvictCallback] = []
         self.used_memory_peak = 0
         self.hz = hz
+        self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
+        self.pause_cron = False  # DEBUG PAUSE-CRON
         self.start_time = time.time()
         self.run_id = os.urandom(20).hex()
         self.client_ids = itertools.count(1)
@@ -251,8 +253,11 @@ class Server:
         with self.lock:
             if self.closed:
                 return
+            if self.pause_cron:  # DEBUG PAUSE-CRON 1
+                return
             self.snapshot_time()
-            active_expire_cycle(self)
+            if self.active_expire_enabled:  # DEBUG SET-ACTIVE-EXPIRE 0 turns it off
+                active_expire_cycle(self)
             if self.evict_pending and self.maxmemory:
                 perform_evictions(self)
             self.memory_peak()

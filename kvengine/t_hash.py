@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from kvengine.client import Client
 
 # Redis 7.0's defaults: hash-max-listpack-entries / hash-max-listpack-value.
-HASH_MAX_LISTPACK_ENTRIES = 128
+HASH_MAX_LISTPACK_ENTRIES = 512  # Redis 7.0's default (CONFIG SET hash-max-listpack-entries)
 HASH_MAX_LISTPACK_VALUE = 64
 # Size model (bytes), calibrated against CPython 3.11's RSS growth (see DESIGN.md and
 # benchmarks/bench_memory_types.py): the Hash object and its dict, and per field two

@@ -37,13 +37,14 @@ def require(*programs: str) -> dict[str, str]:
 
 
 @contextmanager
-def redis_server(workdir: Path) -> Iterator[int]:
-    """Start redis-server (no persistence) in `workdir`; yield its port; stop it."""
+def redis_server(workdir: Path, extra_args: tuple[str, ...] = ()) -> Iterator[int]:
+    """Start redis-server (no persistence) in `workdir`; yield its port; stop it.
+    `extra_args` are more command-line options (``("--enable-debug-command", "yes")``)."""
     exe = require("redis-server")["redis-server"]
     port = free_port()
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--daemonize", "no", "--protected-mode", "no"],
+         "--dir", str(workdir), "--daemonize", "no", "--protected-mode", "no", *extra_args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -152,7 +152,7 @@ def test_config_names(tmp_path, clock) -> None:
     assert kv.config_get("rdbcompression") == {"rdbcompression": "no"}
     kv.config_set("appendfsync", "always")
     assert kv.config_get("appendfsync") == {"appendfsync": "always"}
-    with pytest.raises(Exception, match="argument\\(s\\) must be one of the following: always, everysec, no"):
+    with pytest.raises(Exception, match="argument\\(s\\) must be one of the following: everysec, always, no"):
         kv.config_set("appendfsync", "sometimes")
     with pytest.raises(Exception, match="can't set protected config"):
         kv.config_set("dbfilename", "x.rdb")

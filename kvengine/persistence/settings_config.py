@@ -2,9 +2,10 @@
 
 Values live on the backend's :class:`~kvengine.persistence.base.Settings`; an
 in-memory engine keeps them on a no-op backend so that CONFIG GET answers as a
-Redis with persistence switched off.  Redis's protected and immutable settings
-(``dir``, ``dbfilename``, ``appendfilename``, ``appenddirname``, ``rdbchecksum``)
-are refused at run time with Redis's texts.
+Redis with persistence switched off.  Redis's immutable settings
+(``appendfilename``, ``appenddirname``, ``rdbchecksum``) are refused at run time with
+Redis's texts; the protected ones (``dir``, ``dbfilename``) are gated by
+:func:`kvengine.config.config_set` (``enable-protected-configs``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from kvengine.persistence.base import Settings, format_save
 if TYPE_CHECKING:
     from kvengine.server import Server
 
-_PROTECTED = ("dir", "dbfilename")
 _IMMUTABLE = ("appendfilename", "appenddirname", "rdbchecksum")
 
 
@@ -53,8 +53,6 @@ def _setter(name: str):  # type: ignore[no-untyped-def]
     attr = name.replace("-", "_")
 
     def set_(srv: Server, text: str) -> None:
-        if name in _PROTECTED:
-            raise ConfigError("can't set protected config")
         if name in _IMMUTABLE:
             raise ConfigError("can't set immutable config")
         settings = _settings(srv)
@@ -86,10 +84,35 @@ def _set_appendonly(srv: Server, text: str) -> None:
     toggle = getattr(backend, "set_appendonly", None)
     if toggle is None:
         if on:
-            raise ConfigError("appendonly needs an engine opened with a path")
+            _start_aof_in_dir(srv)
         return
     try:
         toggle(on)
+    except OSError as exc:
+        raise ConfigError(f"Unable to turn on AOF ({exc})") from None
+
+
+def _start_aof_in_dir(srv: Server) -> None:
+    """CONFIG SET appendonly yes on an in-memory engine: as Redis, start an AOF of the
+    running data set in ``dir`` (the working directory; settings set meanwhile carry
+    over).  Nothing is read from the directory: an appendonlydir already there is
+    replaced by the current data set."""
+    import os
+    from dataclasses import replace
+
+    from kvengine.persistence import attach
+    from kvengine.persistence.base import open_settings
+
+    current = _settings(srv)
+    settings = replace(current, dir=os.path.abspath(current.dir), appendonly=False, aof_layout="multipart")
+    try:
+        disk = open_settings(settings)
+        disk._load_snapshot = lambda server: None  # type: ignore[method-assign]  # keep the running data
+        try:
+            attach(srv, disk)
+        finally:
+            del disk._load_snapshot
+        disk.set_appendonly(True)
     except OSError as exc:
         raise ConfigError(f"Unable to turn on AOF ({exc})") from None
 
