@@ -36,8 +36,10 @@ COMMANDS: dict[str, list[Any]] = {
 
 
 def _old_path(r: Redis) -> Callable[..., Any]:
+    pool = r.connection_pool
+    conn = pool.connection_class(**pool.connection_kwargs)  # the old private connection
+
     def call(*args: Any, **options: Any) -> Any:
-        conn = r._kv_conn()
         conn.send_command(*args)
         return r.parse_response(conn, args[0], **options)
 

@@ -765,6 +765,58 @@ class ConnectionPool(redis.ConnectionPool):
 
 
 _DIRECT_LOCK = threading.Lock()
+
+
+class _DirectConnection:
+    """The private per-thread connection of ``Redis.execute_command``'s direct path: the
+    part of a :class:`Connection` that path uses (its encoder, session and reply shaper),
+    without redis-py's connection machinery (socket settings, retry policy, event
+    dispatcher, parser buffers), which that path never touches.  Made per client and
+    thread, so a suite that makes a client per test does not pay for a full one."""
+
+    __slots__ = ("engine", "db", "client_name", "encoder", "_session", "_shaper")
+
+    # (connection class, protocol, encoding, errors, decode) -> (encoder, parser) of a
+    # real Connection made once: the encoder is copied per connection, the parser is
+    # only asked to build error objects (parse_error), which keeps no state.
+    _PROTOTYPES: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+    def __init__(self, engine: Client, db: int, client_name: Any, encoder: Any, parser: Any,
+                 protocol: int) -> None:
+        self.engine = engine
+        self.db = db
+        self.client_name = client_name
+        self.encoder = encoder
+        self._session: _Session | None = None
+        self._shaper = _Shaper(parser, encoder, protocol)
+
+    @classmethod
+    def for_pool(cls, pool: redis.ConnectionPool) -> _DirectConnection:
+        kw = pool.connection_kwargs
+        protocol = int(kw.get("protocol") or 2)
+        key = (pool.connection_class, protocol, kw.get("encoding", "utf-8"),
+               kw.get("encoding_errors", "strict"), bool(kw.get("decode_responses")))
+        proto = cls._PROTOTYPES.get(key)
+        if proto is None:
+            real = pool.connection_class(**kw)
+            proto = cls._PROTOTYPES[key] = (real.encoder, real._parser)
+        encoder, parser = proto
+        encoder = type(encoder)(encoder.encoding, encoder.encoding_errors, encoder.decode_responses)
+        return cls(kw["engine"], int(kw.get("db") or 0), kw.get("client_name"), encoder, parser,
+                   protocol)
+
+    def connect(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = _Session(self.engine, self.db, self._shaper.protocol, self.client_name)
+
+    def disconnect(self, *args: Any, **kwargs: Any) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def send_command(self, *args: Any) -> None:  # pragma: no cover - never reached
+        raise AssertionError("the direct connection answers in execute_command")
+
 _REDIS_PARSE_RESPONSE = redis.Redis.parse_response
 try:
     from redis.client import EMPTY_RESPONSE, NEVER_DECODE
@@ -872,7 +924,7 @@ class Redis(redis.Redis):
     # redis-py's path.
     _kv_local: threading.local | None = None
 
-    def _kv_conn(self) -> Connection:
+    def _kv_conn(self) -> Any:
         """This thread's private connection (made on first use)."""
         local = self._kv_local
         if local is None:
@@ -883,7 +935,10 @@ class Redis(redis.Redis):
         conn = getattr(local, "conn", None)
         if conn is None:
             pool = self.connection_pool
-            conn = local.conn = pool.connection_class(**pool.connection_kwargs)
+            if pool.connection_class is Connection:
+                conn = local.conn = _DirectConnection.for_pool(pool)
+            else:  # a custom connection class: a real one, used through redis-py's calls
+                conn = local.conn = pool.connection_class(**pool.connection_kwargs)
             with _DIRECT_LOCK:
                 self._kv_direct = [*getattr(self, "_kv_direct", []), conn]
         return conn  # type: ignore[no-any-return]
@@ -900,8 +955,8 @@ class Redis(redis.Redis):
         if session is None or session.closed:
             conn.connect()
             session = conn._session
-        if session is None or session.pending or type(conn) is not Connection:
-            conn.send_command(*args)  # replies already waiting, or a custom connection
+        if type(conn) is not _DirectConnection or session is None or session.pending:
+            conn.send_command(*args)  # a custom connection class
             return self.parse_response(conn, args[0], **options)
         argv = _pack_fast(conn.encoder, args)
         view = session.view
