@@ -16,11 +16,28 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any
 
+from sortedcontainers import SortedDict
+
 from kvengine import exceptions as e
-from kvengine.commands import DENYOOM, FAST, READONLY, WRITE, Argv, Reply, command
-from kvengine.reply import OK
+from kvengine.blocking import Block, deadline_from, may_block
+from kvengine.commands import (
+    BLOCKING,
+    DENYOOM,
+    FAST,
+    LOADING,
+    MOVABLEKEYS,
+    READONLY,
+    STALE,
+    WRITE,
+    Argv,
+    Reply,
+    command,
+)
+from kvengine.reply import OK, Status
 from kvengine.serialize import register_type
-from kvengine.util import get_int, parse_int
+from kvengine.util import get_int, parse_float, parse_int
+
+LONG_MAX = (1 << 63) - 1
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -443,23 +460,93 @@ class Stream:
         return s
 
 
-class ConsumerGroup:
-    """A consumer group (filled in by the group commands)."""
+class NACK:
+    """A pending entry: delivered, not yet acknowledged (streamNACK)."""
 
-    __slots__ = ("name", "last_id", "entries_read")
+    __slots__ = ("delivery_time", "delivery_count", "consumer")
+
+    def __init__(self, consumer: Consumer | None, now: int) -> None:
+        self.delivery_time = now
+        self.delivery_count = 1
+        self.consumer = consumer
+
+
+class Consumer:
+    """A consumer of a group: its name, last seen time, and its own pending entries."""
+
+    __slots__ = ("name", "seen_time", "pel")
+
+    def __init__(self, name: bytes, now: int) -> None:
+        self.name = name
+        self.seen_time = now
+        self.pel: SortedDict = SortedDict()
+
+
+class ConsumerGroup:
+    """A consumer group: last delivered ID, entries-read counter, the group's pending
+    entries (ID -> NACK, sorted) and its consumers (each with its own sorted PEL)."""
+
+    __slots__ = ("name", "last_id", "entries_read", "pel", "consumers")
 
     def __init__(self, name: bytes, last_id: int, entries_read: int) -> None:
         self.name = name
         self.last_id = last_id
         self.entries_read = entries_read
+        self.pel: SortedDict = SortedDict()
+        self.consumers: dict[bytes, Consumer] = {}
+
+    def lookup_consumer(self, name: bytes, now: int, refresh: bool = True) -> Consumer | None:
+        """streamLookupConsumer (refreshing its seen time unless told not to)."""
+        consumer = self.consumers.get(name)
+        if consumer is not None and refresh:
+            consumer.seen_time = now
+        return consumer
+
+    def create_consumer(self, name: bytes, now: int) -> Consumer | None:
+        """streamCreateConsumer: None if it exists."""
+        if name in self.consumers:
+            return None
+        consumer = self.consumers[name] = Consumer(name, now)
+        return consumer
+
+    def delete_consumer(self, consumer: Consumer) -> None:
+        """streamDelConsumer: its pending entries leave the group's PEL too."""
+        for id_ in consumer.pel:
+            del self.pel[id_]
+        del self.consumers[consumer.name]
+
+    def release(self, id_: int) -> NACK:
+        """Remove a pending entry from the group's and its consumer's PEL."""
+        nack: NACK = self.pel.pop(id_)
+        if nack.consumer is not None:
+            nack.consumer.pel.pop(id_, None)
+        return nack
 
     def dump_state(self) -> Any:
-        return [self.name, self.last_id >> 64, self.last_id & U64, self.entries_read]
+        consumers = []
+        for c in self.consumers.values():
+            consumers.append([c.name, c.seen_time])
+        pel = []
+        for id_, n in self.pel.items():
+            pel += [id_ >> 64, id_ & U64, n.delivery_time, n.delivery_count,
+                    n.consumer.name if n.consumer is not None else None]
+        return [self.name, self.last_id >> 64, self.last_id & U64, self.entries_read, consumers, pel]
 
     @classmethod
     def load_state(cls, state: Any) -> ConsumerGroup:
-        name, ms, seq, entries_read = state[:4]
-        return cls(bytes(name), ms << 64 | seq, entries_read)
+        name, ms, seq, entries_read, consumers, pel = state
+        g = cls(bytes(name), ms << 64 | seq, entries_read)
+        for cname, seen in consumers:
+            g.consumers[bytes(cname)] = Consumer(bytes(cname), seen)
+        for j in range(0, len(pel), 5):
+            id_ = pel[j] << 64 | pel[j + 1]
+            owner = g.consumers.get(bytes(pel[j + 4])) if pel[j + 4] is not None else None
+            nack = NACK(owner, pel[j + 2])
+            nack.delivery_count = pel[j + 3]
+            g.pel[id_] = nack
+            if owner is not None:
+                owner.pel[id_] = nack
+        return g
 
 
 def _get_stream(c: Client, key: bytes, write: bool = False) -> Stream | None:
@@ -571,9 +658,16 @@ def _rewrite_trim(argv: Argv, s: Stream, a: TrimArgs) -> list[bytes]:
     return out
 
 
+def now_ms(c: Client) -> int:
+    """Redis's mstime() for stream times: the command's clock reading, or the clock
+    itself while a log replays (the replay pins ``server.now`` for expiry)."""
+    srv = c.server
+    return srv.clock() if srv.loading else srv.now
+
+
 def next_id(c: Client, last: int) -> int | None:
     """streamNextID: the engine clock's ms, or last + 1 if the clock is not ahead."""
-    ms = c.server.now
+    ms = now_ms(c)
     if ms > last >> 64:
         return ms << 64
     return incr_id(last)
@@ -761,6 +855,898 @@ def xsetid_command(c: Client, argv: Argv) -> Reply:
         s.max_deleted = max_xdel
     c.db.modified(argv[1], s)
     return OK
+
+
+# -- consumer groups ---------------------------------------------------------------------------
+def _sub_error(argv: Argv) -> e.RedisError:
+    """addReplySubcommandSyntaxError."""
+    return e.err(f"unknown subcommand or wrong number of arguments for '{_text(argv[1])}'. "
+                 f"Try {_text(argv[0]).upper()} HELP.")
+
+
+def _text(b: bytes) -> str:
+    return b.decode("utf-8", "replace")
+
+
+def range_has_tombstones(s: Stream, start: int, end: int = MAX_ID) -> bool:
+    """streamRangeHasTombstones."""
+    if not s.length or not s.max_deleted:
+        return False
+    if s.first_id > s.max_deleted:
+        return False
+    return start <= s.max_deleted <= end
+
+
+def estimate_distance(s: Stream, id_: int) -> int:
+    """streamEstimateDistanceFromFirstEverEntry (SCG_INVALID_ENTRIES_READ when unknown)."""
+    if not s.entries_added:
+        return 0
+    if not s.length and id_ <= s.last_id:
+        return s.entries_added
+    if id_ == s.last_id:
+        return s.entries_added
+    if id_ > s.last_id:
+        return SCG_INVALID_ENTRIES_READ
+    if not s.max_deleted or s.max_deleted < s.first_id:
+        if id_ < s.first_id:
+            return s.entries_added - s.length
+        if id_ == s.first_id:
+            return s.entries_added - s.length + 1
+    return SCG_INVALID_ENTRIES_READ
+
+
+def group_lag(s: Stream, g: ConsumerGroup) -> int | None:
+    """streamReplyWithCGLag: None when it cannot be known."""
+    if not s.entries_added:
+        return 0
+    if g.entries_read != SCG_INVALID_ENTRIES_READ and not range_has_tombstones(s, g.last_id):
+        return s.entries_added - g.entries_read
+    read = estimate_distance(s, g.last_id)
+    if read != SCG_INVALID_ENTRIES_READ:
+        return s.entries_added - read
+    return None
+
+
+def _group_key_stream(c: Client, argv: Argv, mkstream: bool) -> tuple[Stream | None, ConsumerGroup | None]:
+    """XGROUP's shared lookup of key and group, with Redis's errors."""
+    s = _get_stream(c, argv[2], True)
+    g = None
+    if not mkstream:
+        if s is None:
+            raise e.err("The XGROUP subcommand requires the key to exist. Note that for CREATE you "
+                        "may want to use the MKSTREAM option to create an empty stream automatically.")
+        g = s.groups.get(argv[3])
+        if g is None and argv[1].lower() != b"create" and argv[1].lower() != b"destroy":
+            raise e.error_from_line(f"NOGROUP No such consumer group '{_text(argv[3])}' "
+                                    f"for key name '{_text(argv[2])}'")
+    return s, g
+
+
+def _group_options(argv: Argv, create: bool, setid: bool) -> tuple[bool, int]:
+    mkstream = False
+    entries_read = SCG_INVALID_ENTRIES_READ
+    i = 5
+    while i < len(argv):
+        opt = argv[i].lower()
+        if create and opt == b"mkstream":
+            mkstream = True
+            i += 1
+        elif (create or setid) and opt == b"entriesread" and i + 1 < len(argv):
+            entries_read = get_int(argv[i + 1])
+            if entries_read < 0 and entries_read != SCG_INVALID_ENTRIES_READ:
+                raise e.err("value for ENTRIESREAD must be positive or -1")
+            i += 2
+        else:
+            raise _sub_error(argv)
+    return mkstream, entries_read
+
+
+@command("XGROUP|CREATE", -5, WRITE | DENYOOM, keys=(2, 2, 1))
+def xgroup_create_command(c: Client, argv: Argv) -> Reply:
+    """Create a consumer group at an ID (or `$`), MKSTREAM creating the stream."""
+    mkstream, entries_read = _group_options(argv, True, False)
+    s, _ = _group_key_stream(c, argv, mkstream)
+    if len(argv) > 8:
+        raise _sub_error(argv)
+    if argv[4] == b"$":
+        id_ = s.last_id if s is not None else 0
+    else:
+        id_ = parse_id(argv[4], 0, True)
+    key = argv[2]
+    if s is None:
+        s = Stream()
+        c.db.table.set(key, s, -1, c.server.now)
+    if argv[3] in s.groups:
+        raise e.error_from_line("BUSYGROUP Consumer Group name already exists")
+    s.groups[argv[3]] = ConsumerGroup(argv[3], id_, entries_read)
+    c.db.modified(key, s)
+    return OK
+
+
+@command("XGROUP|SETID", -5, WRITE, keys=(2, 2, 1))
+def xgroup_setid_command(c: Client, argv: Argv) -> Reply:
+    """Set a group's last delivered ID (and entries-read)."""
+    _, entries_read = _group_options(argv, False, True)
+    s, g = _group_key_stream(c, argv, False)
+    assert s is not None and g is not None
+    if len(argv) not in (5, 7):
+        raise _sub_error(argv)
+    id_ = s.last_id if argv[4] == b"$" else parse_id(argv[4], 0)
+    g.last_id = id_
+    g.entries_read = entries_read
+    c.db.modified(argv[2], s)
+    return OK
+
+
+@command("XGROUP|DESTROY", 4, WRITE, keys=(2, 2, 1))
+def xgroup_destroy_command(c: Client, argv: Argv) -> Reply:
+    """Remove a group; 1 if it existed."""
+    s, g = _group_key_stream(c, argv, False)
+    assert s is not None
+    if g is None:
+        return 0
+    del s.groups[argv[3]]
+    c.db.modified(argv[2], s)
+    return 1
+
+
+@command("XGROUP|CREATECONSUMER", 5, WRITE | DENYOOM, keys=(2, 2, 1))
+def xgroup_createconsumer_command(c: Client, argv: Argv) -> Reply:
+    """Create a consumer; 1 if it is new."""
+    s, g = _group_key_stream(c, argv, False)
+    assert s is not None and g is not None
+    if g.create_consumer(argv[4], now_ms(c)) is None:
+        return 0
+    c.db.modified(argv[2], s)
+    return 1
+
+
+@command("XGROUP|DELCONSUMER", 5, WRITE, keys=(2, 2, 1))
+def xgroup_delconsumer_command(c: Client, argv: Argv) -> Reply:
+    """Delete a consumer; the number of pending entries it had."""
+    s, g = _group_key_stream(c, argv, False)
+    assert s is not None and g is not None
+    consumer = g.lookup_consumer(argv[4], now_ms(c), refresh=False)
+    if consumer is None:
+        return 0
+    pending = len(consumer.pel)
+    g.delete_consumer(consumer)
+    c.db.modified(argv[2], s)
+    return pending
+
+
+_XGROUP_HELP = [
+    "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CREATE <key> <groupname> <id|$> [option]",
+    "    Create a new consumer group. Options are:",
+    "    * MKSTREAM",
+    "      Create the empty stream if it does not exist.",
+    "    * ENTRIESREAD entries_read",
+    "      Set the group's entries_read counter (internal use).",
+    "CREATECONSUMER <key> <groupname> <consumer>",
+    "    Create a new consumer in the specified group.",
+    "DELCONSUMER <key> <groupname> <consumer>",
+    "    Remove the specified consumer.",
+    "DESTROY <key> <groupname>",
+    "    Remove the specified group.",
+    "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+    "    Set the current group ID and entries_read counter.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("XGROUP|HELP", 2, LOADING | STALE)
+def xgroup_help_command(c: Client, argv: Argv) -> Reply:
+    """XGROUP HELP"""
+    return [Status(line.encode()) for line in _XGROUP_HELP]
+
+
+# -- XREAD / XREADGROUP ---------------------------------------------------------------------------
+XREAD_BLOCKED_DEFAULT_COUNT = 1000
+GT_GROUP = MAX_ID  # the ">" ID
+
+
+def _propagate_xclaim(c: Client, key: bytes, g: ConsumerGroup, id_arg: bytes, nack: NACK) -> None:
+    """streamPropagateXCLAIM: the idempotent XCLAIM that recreates one pending entry."""
+    assert nack.consumer is not None
+    op = [b"XCLAIM", key, g.name, nack.consumer.name, b"0", id_arg, b"TIME", b"%d" % nack.delivery_time,
+          b"RETRYCOUNT", b"%d" % nack.delivery_count, b"FORCE", b"JUSTID", b"LASTID", fmt_id(g.last_id)]
+    _also_propagate(c, op)
+
+
+def _propagate_group_id(c: Client, key: bytes, g: ConsumerGroup) -> None:
+    """streamPropagateGroupID: XGROUP SETID ... ENTRIESREAD n."""
+    _also_propagate(c, [b"XGROUP", b"SETID", key, g.name, fmt_id(g.last_id), b"ENTRIESREAD",
+                        b"%d" % g.entries_read])
+
+
+def _also_propagate(c: Client, op: list[bytes]) -> None:
+    if c.prop is None:
+        c.prop = []
+    c.prop.append(op)
+
+
+def read_range(c: Client, key: bytes, s: Stream, start: int, count: int, g: ConsumerGroup | None,
+               consumer: Consumer | None, noack: bool) -> list[Any]:
+    """streamReplyWithRange for XREAD / XREADGROUP `>`: entries after start, delivering
+    them to the group (last ID, entries-read, PEL) and logging them as XCLAIMs."""
+    out = []
+    now = now_ms(c)
+    propagate_last_id = False
+    for id_, flat in s.range(start, MAX_ID, count):
+        if g is not None and id_ > g.last_id:
+            if g.entries_read != SCG_INVALID_ENTRIES_READ and not range_has_tombstones(s, id_):
+                g.entries_read += 1
+            elif s.entries_added:
+                g.entries_read = estimate_distance(s, id_)
+            g.last_id = id_
+            # Redis 7.0 logs the new last ID only with NOACK (the XCLAIMs' LASTID carry it
+            # otherwise), so a replayed log loses entries-read; kvengine logs the SETID
+            # always, so the log restores entries-read and lag too.
+            propagate_last_id = True
+        out.append([fmt_id(id_), list(flat)])
+        if g is not None and not noack:
+            assert consumer is not None
+            nack = g.pel.get(id_)
+            if nack is None:
+                nack = NACK(consumer, now)
+                g.pel[id_] = nack
+                consumer.pel[id_] = nack
+            else:
+                if nack.consumer is not None:
+                    nack.consumer.pel.pop(id_, None)
+                nack.consumer = consumer
+                nack.delivery_time = now
+                nack.delivery_count = 1
+                consumer.pel[id_] = nack
+            _propagate_xclaim(c, key, g, fmt_id(id_), nack)
+    if g is not None and propagate_last_id:
+        _propagate_group_id(c, key, g)
+    return out
+
+
+def read_history(c: Client, key: bytes, s: Stream, g: ConsumerGroup | None, start: int, count: int,
+                 consumer: Consumer) -> list[Any]:
+    """streamReplyWithRangeFromConsumerPEL: the consumer's own pending entries from start;
+    a deleted entry comes back with a nil body."""
+    out: list[Any] = []
+    now = now_ms(c)
+    pel = consumer.pel
+    for id_ in pel.irange(start):
+        if count and len(out) >= count:
+            break
+        flat = s.get(id_)
+        if flat is None:
+            out.append([fmt_id(id_), None])
+        else:
+            nack = pel[id_]
+            nack.delivery_time = now
+            nack.delivery_count += 1
+            out.append([fmt_id(id_), list(flat)])
+            if g is not None:
+                # Redis 7.0 does not log a history read; kvengine logs the new delivery
+                # time and count as the XCLAIM that restores them.
+                _propagate_xclaim(c, key, g, fmt_id(id_), nack)
+    return out
+
+
+def _xread(c: Client, argv: Argv, group_cmd: bool) -> Reply:
+    """xreadCommand: XREAD and XREADGROUP."""
+    timeout = -1
+    count = 0
+    streams_arg = 0
+    noack = False
+    groupname = consumername = None
+    i = 1
+    argc = len(argv)
+    while i < argc:
+        more = argc - i - 1
+        o = argv[i].lower()
+        if o == b"block" and more:
+            if c.in_script:
+                raise e.err(f"{_text(argv[0])} command is not allowed with BLOCK option from scripts")
+            i += 1
+            timeout = parse_timeout_ms(argv[i])
+        elif o == b"count" and more:
+            i += 1
+            count = max(get_int(argv[i]), 0)
+        elif o == b"streams" and more:
+            streams_arg = i + 1
+            n = argc - streams_arg
+            if n % 2:
+                raise e.err("Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+            break
+        elif o == b"group" and more >= 2:
+            if not group_cmd:
+                raise e.err("The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+            groupname, consumername = argv[i + 1], argv[i + 2]
+            i += 2
+        elif o == b"noack":
+            if not group_cmd:
+                raise e.err("The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+            noack = True
+        else:
+            raise e.syntax()
+        i += 1
+    if not streams_arg:
+        raise e.syntax()
+    if group_cmd and groupname is None:
+        raise e.err("Missing GROUP option for XREADGROUP")
+    nstreams = (argc - streams_arg) // 2
+    keys = argv[streams_arg:streams_arg + nstreams]
+    ids: list[int] = []
+    groups: list[ConsumerGroup | None] = []
+    for j, key in enumerate(keys):
+        arg = argv[streams_arg + nstreams + j]
+        s = c.db.lookup_read(key)
+        if s is not None and type(s) is not Stream:
+            raise e.wrongtype()
+        g = None
+        if groupname is not None:
+            g = s.groups.get(groupname) if s is not None else None
+            if g is None:
+                raise e.error_from_line(f"NOGROUP No such key '{_text(key)}' or consumer group "
+                                        f"'{_text(groupname)}' in XREADGROUP with GROUP option")
+        groups.append(g)
+        if arg == b"$":
+            if group_cmd:
+                raise e.err("The $ ID is meaningless in the context of XREADGROUP: you want to read the "
+                            "history of this consumer by specifying a proper ID, or use the > ID to get "
+                            "new messages. The $ ID would just return an empty result set.")
+            ids.append(s.last_id if s is not None else 0)
+        elif arg == b">":
+            if not group_cmd:
+                raise e.err("The > ID can be specified only when calling XREADGROUP using the GROUP "
+                            "<group> <consumer> option.")
+            ids.append(GT_GROUP)
+        else:
+            ids.append(parse_id(arg, 0, True))
+    out = []
+    now = now_ms(c)
+    for j, key in enumerate(keys):
+        s = c.db.lookup_read(key)
+        if s is None:
+            continue
+        gt = ids[j]
+        g = groups[j]
+        serve = history = False
+        if g is not None:
+            if gt != GT_GROUP:
+                serve = history = True
+            elif s.length and s.last_live() > g.last_id:
+                serve = True
+                gt = g.last_id
+        elif s.length and s.last_live() > gt:
+            serve = True
+        if not serve:
+            continue
+        consumer = None
+        if g is not None:
+            assert consumername is not None
+            consumer = g.lookup_consumer(consumername, now)
+            if consumer is None:
+                consumer = g.create_consumer(consumername, now)
+                if noack:
+                    _also_propagate(c, [b"XGROUP", b"CREATECONSUMER", key, g.name, consumername])
+        start = gt + 1 if gt < MAX_ID else 0
+        if history:
+            assert consumer is not None
+            entries = read_history(c, key, s, g, start, count, consumer)
+        else:
+            entries = read_range(c, key, s, start, count, g, consumer, noack)
+        out.append([key, entries])
+        if g is not None:
+            c.server.dirty += 1
+    if group_cmd and c.prop is None:
+        c.prop = []  # propagated as XCLAIM / XGROUP SETID only
+    if out:
+        return out
+    if timeout != -1 and may_block(c):
+        # Re-run when a key is ready with concrete IDs and without BLOCK (blocking.serve_ready).
+        rerun = [argv[0]]
+        if groupname is not None:
+            assert consumername is not None
+            rerun += [b"GROUP", groupname, consumername]
+        if noack:
+            rerun.append(b"NOACK")
+        rerun += [b"COUNT", b"%d" % (count or XREAD_BLOCKED_DEFAULT_COUNT), b"STREAMS", *keys]
+        rerun += [b">" if x == GT_GROUP and group_cmd else fmt_id(x) for x in ids]
+        raise Block(list(keys), deadline_from(c, timeout), None, rerun)
+    return None
+
+
+def parse_timeout_ms(arg: bytes) -> int:
+    """getTimeoutFromObjectOrReply in milliseconds (XREAD's BLOCK)."""
+    ms = parse_int(arg)
+    if ms is None:
+        f = parse_float(arg)
+        if f is None or f != f or f in (float("inf"), float("-inf")):
+            raise e.err("timeout is not an integer or out of range")
+        ms = int(f)
+    if ms < 0:
+        raise e.err("timeout is negative")
+    return ms
+
+
+@command("XREAD", -4, READONLY | BLOCKING | MOVABLEKEYS, keys=(0, 0, 0))
+def xread_command(c: Client, argv: Argv) -> Reply:
+    """Entries after the given IDs of one or more streams, optionally blocking."""
+    return _xread(c, argv, False)
+
+
+@command("XREADGROUP", -7, WRITE | BLOCKING | MOVABLEKEYS, keys=(0, 0, 0))
+def xreadgroup_command(c: Client, argv: Argv) -> Reply:
+    """Deliver entries to a consumer of a group (`>`: new ones; an ID: its history)."""
+    return _xread(c, argv, True)
+
+
+def serve_blocked_stream(srv: Any, dk: tuple[int, bytes]) -> None:
+    """serveClientsBlockedOnStreamKey / unblockDeletedStreamReadgroupClients: every
+    XREAD / XREADGROUP waiting on a ready key that now has something for it is served,
+    in arrival order, with that key's entries alone; XREADGROUP waiters fail when the
+    key is gone or the group destroyed.  (Engine lock held.)"""
+    from kvengine import blocking
+    from kvengine.dispatch import execute
+
+    db = srv.dbs[dk[0]]
+    key = dk[1]
+    for waiter in list(srv.blocked.get(dk, ())):
+        if waiter.done or waiter.cmd.name not in ("xread", "xreadgroup"):
+            continue
+        value = db.peek(key)
+        grouped = waiter.cmd.name == "xreadgroup"
+        error: e.RedisError | None = None
+        reply: Any = None
+        if type(value) is not Stream:
+            if not grouped:
+                continue
+            error = e.error_from_line("UNBLOCKED the stream key no longer exists")
+        else:
+            argv = waiter.argv
+            si = next(i for i, a in enumerate(argv) if a.lower() == b"streams") + 1
+            n = (len(argv) - si) // 2
+            j = argv[si:si + n].index(key)
+            single = [*argv[:si], key, argv[si + n + j]]
+            if grouped and argv[2] not in value.groups:
+                error = e.error_from_line("NOGROUP the consumer group this client was blocked on no longer exists")
+            else:
+                client = waiter.client
+                saved = client.db
+                client.db = db
+                try:
+                    reply = execute(client, waiter.cmd, single)
+                except e.RedisError as exc:
+                    error = exc
+                finally:
+                    client.db = saved
+                if error is None and reply is None:
+                    continue  # nothing new for this one: it keeps waiting
+        waiter.reply = reply
+        waiter.error = error
+        waiter.done = True
+        blocking.unregister(srv, waiter)
+        waiter.event.set()
+
+
+# -- XACK / XPENDING / XCLAIM / XAUTOCLAIM -------------------------------------------------------------
+@command("XACK", -4, WRITE | FAST, keys=(1, 1, 1))
+def xack_command(c: Client, argv: Argv) -> Reply:
+    """Acknowledge pending entries; how many were pending."""
+    s = _get_stream(c, argv[1])
+    g = s.groups.get(argv[2]) if s is not None else None
+    if g is None:
+        return 0
+    ids = [parse_id(a, 0, True) for a in argv[3:]]
+    acked = 0
+    for id_ in ids:
+        if id_ in g.pel:
+            g.release(id_)
+            acked += 1
+    if acked:
+        assert s is not None
+        c.db.modified(argv[1], s)
+        c.server.dirty += acked - 1
+    return acked
+
+
+def _nogroup(argv: Argv) -> e.RedisError:
+    return e.error_from_line(f"NOGROUP No such key '{_text(argv[1])}' or consumer group '{_text(argv[2])}'")
+
+
+@command("XPENDING", -3, READONLY, keys=(1, 1, 1))
+def xpending_command(c: Client, argv: Argv) -> Reply:
+    """The group's pending entries: a summary, or a range with IDLE / consumer filters."""
+    argc = len(argv)
+    justinfo = argc == 3
+    if argc != 3 and (argc < 6 or argc > 9):
+        raise e.syntax()
+    minidle = 0
+    count = 0
+    start = end = 0
+    consumername = None
+    if argc >= 6:
+        si = 3
+        if argv[3].lower() == b"idle":
+            minidle = get_int(argv[4])
+            if argc < 8:
+                raise e.syntax()
+            si += 2
+        count = max(get_int(argv[si + 2]), 0)
+        start, ex = parse_interval(argv[si], 0)
+        if ex:
+            nxt = incr_id(start)
+            if nxt is None:
+                raise e.err("invalid start ID for the interval")
+            start = nxt
+        end, ex = parse_interval(argv[si + 1], U64)
+        if ex:
+            prv = decr_id(end)
+            if prv is None:
+                raise e.err("invalid end ID for the interval")
+            end = prv
+        if si + 3 < argc:
+            consumername = argv[si + 3]
+    s = _get_stream(c, argv[1])
+    g = s.groups.get(argv[2]) if s is not None else None
+    if g is None:
+        raise _nogroup(argv)
+    if justinfo:
+        if not g.pel:
+            return [0, None, None, None]
+        owners = [[name, b"%d" % len(g.consumers[name].pel)] for name in sorted(g.consumers)
+                  if g.consumers[name].pel]
+        return [len(g.pel), fmt_id(g.pel.keys()[0]), fmt_id(g.pel.keys()[-1]), owners]
+    pel = g.pel
+    if consumername is not None:
+        consumer = g.lookup_consumer(consumername, 0, refresh=False)
+        if consumer is None:
+            return []
+        pel = consumer.pel
+    now = now_ms(c)
+    out = []
+    if count:
+        for id_ in pel.irange(start, end):
+            nack = pel[id_]
+            if minidle and now - nack.delivery_time < minidle:
+                continue
+            out.append([fmt_id(id_), nack.consumer.name, max(now - nack.delivery_time, 0),
+                        nack.delivery_count])
+            if len(out) == count:
+                break
+    return out
+
+
+def _claim_to(c: Client, g: ConsumerGroup, consumer: Consumer | None, name: bytes) -> Consumer:
+    if consumer is None:
+        consumer = g.lookup_consumer(name, now_ms(c))
+        if consumer is None:
+            consumer = g.create_consumer(name, now_ms(c))
+            c.server.dirty += 1
+    assert consumer is not None
+    return consumer
+
+
+def _reassign(g: ConsumerGroup, id_: int, nack: NACK, consumer: Consumer) -> None:
+    if nack.consumer is not consumer:
+        if nack.consumer is not None:
+            nack.consumer.pel.pop(id_, None)
+        consumer.pel[id_] = nack
+        nack.consumer = consumer
+
+
+@command("XCLAIM", -6, WRITE | FAST, keys=(1, 1, 1))
+def xclaim_command(c: Client, argv: Argv) -> Reply:
+    """Take pending entries idle long enough over to a consumer."""
+    s = _get_stream(c, argv[1])
+    g = s.groups.get(argv[2]) if s is not None else None
+    if s is None or g is None:
+        raise _nogroup(argv)
+    minidle = max(get_int(argv[4], "Invalid min-idle-time argument for XCLAIM"), 0)
+    ids: list[int] = []
+    j = 5
+    while j < len(argv):
+        try:
+            ids.append(parse_id(argv[j], 0, True))
+        except e.RedisError:
+            break
+        j += 1
+    now = now_ms(c)
+    last_id = 0
+    retrycount = -1
+    deliverytime = -1
+    force = justid = False
+    while j < len(argv):
+        more = len(argv) - 1 - j
+        opt = argv[j].lower()
+        if opt == b"force":
+            force = True
+        elif opt == b"justid":
+            justid = True
+        elif opt == b"idle" and more:
+            j += 1
+            deliverytime = now - get_int(argv[j], "Invalid IDLE option argument for XCLAIM")
+        elif opt == b"time" and more:
+            j += 1
+            deliverytime = get_int(argv[j], "Invalid TIME option argument for XCLAIM")
+        elif opt == b"retrycount" and more:
+            j += 1
+            retrycount = get_int(argv[j], "Invalid RETRYCOUNT option argument for XCLAIM")
+        elif opt == b"lastid" and more:
+            j += 1
+            last_id = parse_id(argv[j], 0, True)
+        else:
+            raise e.err(f"Unrecognized XCLAIM option '{_text(argv[j])}'")
+        j += 1
+    propagate_last_id = False
+    c.prop = []
+    dirty = c.server.dirty
+    if last_id > g.last_id:
+        g.last_id = last_id
+        propagate_last_id = True
+    if deliverytime == -1 or deliverytime < 0 or deliverytime > now:
+        deliverytime = now
+    consumer = None
+    out: list[Any] = []
+    name = argv[3]
+    for k, id_ in enumerate(ids):
+        id_arg = argv[5 + k]
+        nack = g.pel.get(id_)
+        flat = s.get(id_)
+        if flat is None:
+            if nack is not None:
+                _propagate_xclaim(c, argv[1], g, id_arg, nack)
+                propagate_last_id = False
+                c.server.dirty += 1
+                g.release(id_)
+            continue
+        if force and nack is None:
+            nack = NACK(None, now)
+            g.pel[id_] = nack
+        if nack is None:
+            continue
+        if nack.consumer is not None and minidle and now - nack.delivery_time < minidle:
+            continue
+        consumer = _claim_to(c, g, consumer, name)
+        nack.delivery_time = deliverytime
+        if retrycount >= 0:
+            nack.delivery_count = retrycount
+        elif not justid:
+            nack.delivery_count += 1
+        _reassign(g, id_, nack, consumer)
+        out.append(fmt_id(id_) if justid else [fmt_id(id_), list(flat)])
+        _propagate_xclaim(c, argv[1], g, id_arg, nack)
+        propagate_last_id = False
+        c.server.dirty += 1
+    if propagate_last_id:
+        _propagate_group_id(c, argv[1], g)
+        c.server.dirty += 1
+    if c.server.dirty != dirty:
+        c.db.modified(argv[1], s)
+        c.server.dirty -= 1
+    return out
+
+
+@command("XAUTOCLAIM", -6, WRITE | FAST, keys=(1, 1, 1))
+def xautoclaim_command(c: Client, argv: Argv) -> Reply:
+    """XCLAIM by scanning the PEL from a cursor: [next cursor, claimed, deleted IDs]."""
+    minidle = max(get_int(argv[4], "Invalid min-idle-time argument for XAUTOCLAIM"), 0)
+    start, ex = parse_interval(argv[5], 0)
+    if ex:
+        nxt = incr_id(start)
+        if nxt is None:
+            raise e.err("invalid start ID for the interval")
+        start = nxt
+    count = 100
+    justid = False
+    j = 6
+    while j < len(argv):
+        more = len(argv) - 1 - j
+        opt = argv[j].lower()
+        if opt == b"count" and more:
+            v = parse_int(argv[j + 1])
+            if v is None or v < 1 or v > LONG_MAX // 16:
+                raise e.err("COUNT must be > 0")
+            count = v
+            j += 1
+        elif opt == b"justid":
+            justid = True
+        else:
+            raise e.syntax()
+        j += 1
+    s = _get_stream(c, argv[1])
+    g = s.groups.get(argv[2]) if s is not None else None
+    if s is None or g is None:
+        raise _nogroup(argv)
+    c.prop = []
+    dirty = c.server.dirty
+    attempts = count * 10
+    now = now_ms(c)
+    name = argv[3]
+    consumer = None
+    claimed: list[Any] = []
+    deleted: list[bytes] = []
+    cursor = 0
+    for id_ in list(g.pel.irange(start)):
+        if not attempts or not count:
+            cursor = id_
+            break
+        attempts -= 1
+        nack = g.pel[id_]
+        flat = s.get(id_)
+        if flat is None:
+            _propagate_xclaim(c, argv[1], g, fmt_id(id_), nack)
+            c.server.dirty += 1
+            g.release(id_)
+            deleted.append(fmt_id(id_))
+            count -= 1
+            continue
+        if minidle and now - nack.delivery_time < minidle:
+            continue
+        consumer = _claim_to(c, g, consumer, name)
+        nack.delivery_time = now
+        if not justid:
+            nack.delivery_count += 1
+        _reassign(g, id_, nack, consumer)
+        claimed.append(fmt_id(id_) if justid else [fmt_id(id_), list(flat)])
+        count -= 1
+        _propagate_xclaim(c, argv[1], g, fmt_id(id_), nack)
+        c.server.dirty += 1
+    if c.server.dirty != dirty:
+        c.db.modified(argv[1], s)
+        c.server.dirty -= 1
+    return [fmt_id(cursor), claimed, deleted]
+
+
+# -- XINFO ---------------------------------------------------------------------------------------------
+def _xinfo_stream(c: Client, argv: Argv) -> Reply:
+    s = _get_stream(c, argv[2])
+    if s is None:
+        raise e.err("no such key")
+    opts = argv[3:]
+    full = bool(opts)
+    count = 10
+    if opts:
+        if len(opts) not in (1, 3) or opts[0].lower() != b"full":
+            raise _sub_error(argv)
+        if len(opts) == 3:
+            if opts[1].lower() != b"count":
+                raise _sub_error(argv)
+            count = get_int(opts[2])
+            if count < 0:
+                count = 10
+    out: list[Any] = [
+        b"length", s.length,
+        b"radix-tree-keys", len(s.nodes),
+        b"radix-tree-nodes", rax_nodes(s),
+        b"last-generated-id", fmt_id(s.last_id),
+        b"max-deleted-entry-id", fmt_id(s.max_deleted),
+        b"entries-added", s.entries_added,
+        b"recorded-first-entry-id", fmt_id(s.first_id),
+    ]
+    if not full:
+        first = s.range(0, MAX_ID, 1)
+        last = s.range(0, MAX_ID, 1, True)
+        out += [b"groups", len(s.groups),
+                b"first-entry", entry_reply(*first[0]) if first else None,
+                b"last-entry", entry_reply(*last[0]) if last else None]
+        return out
+    out += [b"entries", [entry_reply(i, f) for i, f in s.range(0, MAX_ID, count)]]
+    groups = []
+    for name in sorted(s.groups):
+        g = s.groups[name]
+        pending = []
+        for id_, nack in g.pel.items():
+            if count and len(pending) >= count:
+                break
+            pending.append([fmt_id(id_), nack.consumer.name, nack.delivery_time, nack.delivery_count])
+        consumers = []
+        for cname in sorted(g.consumers):
+            cons = g.consumers[cname]
+            cpel = []
+            for id_, nack in cons.pel.items():
+                if count and len(cpel) >= count:
+                    break
+                cpel.append([fmt_id(id_), nack.delivery_time, nack.delivery_count])
+            consumers.append([b"name", cname, b"seen-time", cons.seen_time, b"pel-count", len(cons.pel),
+                              b"pending", cpel])
+        groups.append([
+            b"name", name,
+            b"last-delivered-id", fmt_id(g.last_id),
+            b"entries-read", None if g.entries_read == SCG_INVALID_ENTRIES_READ else g.entries_read,
+            b"lag", group_lag(s, g),
+            b"pel-count", len(g.pel),
+            b"pending", pending,
+            b"consumers", consumers,
+        ])
+    out += [b"groups", groups]
+    return out
+
+
+@command("XINFO|STREAM", -3, READONLY, keys=(2, 2, 1))
+def xinfo_stream_command(c: Client, argv: Argv) -> Reply:
+    """The stream's length, IDs, counters, first/last entry (FULL: entries and groups)."""
+    return _xinfo_stream(c, argv)
+
+
+@command("XINFO|GROUPS", 3, READONLY, keys=(2, 2, 1))
+def xinfo_groups_command(c: Client, argv: Argv) -> Reply:
+    """Each group's consumers, pending count, last delivered ID, entries-read and lag."""
+    s = _get_stream(c, argv[2])
+    if s is None:
+        raise e.err("no such key")
+    out = []
+    for name in sorted(s.groups):
+        g = s.groups[name]
+        out.append([b"name", name, b"consumers", len(g.consumers), b"pending", len(g.pel),
+                    b"last-delivered-id", fmt_id(g.last_id),
+                    b"entries-read", None if g.entries_read == SCG_INVALID_ENTRIES_READ else g.entries_read,
+                    b"lag", group_lag(s, g)])
+    return out
+
+
+@command("XINFO|CONSUMERS", 4, READONLY, keys=(2, 2, 1))
+def xinfo_consumers_command(c: Client, argv: Argv) -> Reply:
+    """Each consumer's pending count and idle time."""
+    s = _get_stream(c, argv[2])
+    if s is None:
+        raise e.err("no such key")
+    g = s.groups.get(argv[3])
+    if g is None:
+        raise e.error_from_line(f"NOGROUP No such consumer group '{_text(argv[3])}' "
+                                f"for key name '{_text(argv[2])}'")
+    now = now_ms(c)
+    return [[b"name", name, b"pending", len(g.consumers[name].pel),
+             b"idle", max(now - g.consumers[name].seen_time, 0)] for name in sorted(g.consumers)]
+
+
+_XINFO_HELP = [
+    "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CONSUMERS <key> <groupname>",
+    "    Show consumers of <groupname>.",
+    "GROUPS <key>",
+    "    Show the stream consumer groups.",
+    "STREAM <key> [FULL [COUNT <count>]",
+    "    Show information about the stream.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("XINFO|HELP", 2, LOADING | STALE)
+def xinfo_help_command(c: Client, argv: Argv) -> Reply:
+    """XINFO HELP"""
+    return [Status(line.encode()) for line in _XINFO_HELP]
+
+
+def rax_nodes(s: Stream) -> int:
+    """rax->numnodes of Redis's radix tree over the nodes' 16-byte big-endian master IDs:
+    one node per compressed chain and per branching point, plus the key leaves."""
+    if not s.starts:
+        return 1
+    return _rax_count([m.to_bytes(16, "big") for m in s.starts], 0)
+
+
+def _rax_count(keys: list[bytes], depth: int) -> int:
+    """Nodes of the subtree at `depth` over sorted, distinct, 16-byte `keys`."""
+    if depth == 16:
+        return 1  # the key's (empty) leaf
+    first, last = keys[0], keys[-1]
+    if first[depth] == last[depth]:
+        lcp = depth
+        while lcp < 16 and first[lcp] == last[lcp]:
+            lcp += 1
+        return 1 + _rax_count(keys, lcp)  # a compressed chain, then a branch or the leaf
+    total = 1
+    i = 0
+    while i < len(keys):
+        ch = keys[i][depth]
+        j = i
+        while j < len(keys) and keys[j][depth] == ch:
+            j += 1
+        total += _rax_count(keys[i:j], depth + 1)
+        i = j
+    return total
 
 
 def _register_settings() -> None:

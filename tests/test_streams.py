@@ -170,3 +170,209 @@ def test_node_limits_are_settings(kv: Any) -> None:
         assert kv.xtrim("s", maxlen=12) == 20  # three whole nodes of 10
     finally:
         kv.config_set("stream-node-max-entries", 100)
+
+
+# -- consumer groups: logging, persistence, blocking -----------------------------------------------
+def test_xreadgroup_is_logged_as_xclaim_and_setid(clock: ManualClock) -> None:
+    kv, logged = logging_engine(clock)
+    kv.xadd("s", {"f": "v"}, id="1-0")
+    kv.xadd("s", {"f": "v"}, id="2-0")
+    kv.xgroup_create("s", "g", "0")
+    del logged[:]
+    kv.xreadgroup("g", "c", {"s": ">"}, count=1)
+    kv.xreadgroup("g", "n", {"s": ">"}, noack=True)
+    kv.xreadgroup("g", "c", {"s": ">"})  # nothing new: nothing logged
+    t = b"%d" % T0
+    assert ops(logged) == [
+        [b"XCLAIM", b"s", b"g", b"c", b"0", b"1-0", b"TIME", t, b"RETRYCOUNT", b"1", b"FORCE", b"JUSTID",
+         b"LASTID", b"1-0"],
+        [b"XGROUP", b"SETID", b"s", b"g", b"1-0", b"ENTRIESREAD", b"1"],  # kvengine adds it (entries-read)
+        [b"XGROUP", b"CREATECONSUMER", b"s", b"g", b"n"],
+        [b"XGROUP", b"SETID", b"s", b"g", b"2-0", b"ENTRIESREAD", b"2"],
+    ]
+    del logged[:]
+    clock.advance(ms=10)
+    kv.xdel("s", "1-0")
+    kv.xautoclaim("s", "g", "d", 0)
+    assert ops(logged)[1] == [b"XCLAIM", b"s", b"g", b"c", b"0", b"1-0", b"TIME", t, b"RETRYCOUNT", b"1",
+                              b"FORCE", b"JUSTID", b"LASTID", b"2-0"]
+    kv.close()
+
+
+def test_groups_survive_log_replay_and_snapshot(tmp_path, clock: ManualClock) -> None:
+    for mode in ("aof", "snapshot"):
+        path = tmp_path / mode
+        kv = Engine(str(path), clock=clock, active_expire=False, persistence=mode)
+        for i in range(1, 40):
+            kv.xadd("s", {"i": i}, id=f"{i}-0")
+        kv.xgroup_create("s", "g", "0")
+        kv.xgroup_create("s", "h", "$", entries_read=39)
+        kv.xreadgroup("g", "a", {"s": ">"}, count=10)
+        clock.advance(ms=7)
+        kv.xreadgroup("g", "b", {"s": ">"}, count=5)
+        kv.xreadgroup("g", "a", {"s": "0"}, count=2)  # history: delivery count 2
+        kv.xack("s", "g", "3-0", "12-0")
+        kv.xclaim("s", "g", "c", 0, ["4-0"], retrycount=9)
+        kv.xgroup_createconsumer("s", "h", "idle")
+        kv.xreadgroup("h", "z", {"s": ">"}, noack=True)
+        kv.xdel("s", "5-0")
+        if mode == "snapshot":
+            kv.save()
+        before = kv.xinfo_stream("s", full=True)
+        kv.close()
+        clock.advance(60)
+        kv = Engine(str(path), clock=clock, active_expire=False, persistence=mode)
+        after = kv.xinfo_stream("s", full=True)
+        if mode == "aof":
+            # As in Redis, a consumer the log recreates was last seen at load time.
+            for info in (before, after):
+                for g in info["groups"]:
+                    for cons in g["consumers"]:
+                        cons.pop("seen-time")
+        assert after == before
+        kv.close()
+
+
+def test_xread_block_served_by_xadd_in_arrival_order(clock: ManualClock) -> None:
+    from tests.threads import start, wait_blocked
+
+    kv = Engine(clock=clock, active_expire=False)
+    kv.xadd("s", {"f": "old"}, id="1-0")
+    t1, out1 = start(lambda: kv.client().xread({"s": "$"}, block=0))
+    wait_blocked(kv, 1)
+    t2, out2 = start(lambda: kv.client().xread({"other": "$", "s": "$"}, block=0, count=1))
+    wait_blocked(kv, 2)
+    kv.xadd("s", {"f": "new"}, id="2-0")
+    t1.join(5)
+    t2.join(5)
+    assert out1 == [[[b"s", [(b"2-0", {b"f": b"new"})]]]]
+    assert out2 == [[[b"s", [(b"2-0", {b"f": b"new"})]]]]
+    assert not kv.server.blocked
+    kv.close()
+
+
+def test_xreadgroup_block_each_entry_to_one_consumer(clock: ManualClock) -> None:
+    from tests.threads import start, wait_blocked
+
+    kv, logged = logging_engine(clock)
+    kv.xgroup_create("s", "g", "$", mkstream=True)
+    t1, out1 = start(lambda: kv.client().xreadgroup("g", "a", {"s": ">"}, block=0))
+    wait_blocked(kv, 1)
+    t2, out2 = start(lambda: kv.client().xreadgroup("g", "b", {"s": ">"}, block=0))
+    wait_blocked(kv, 2)
+    kv.xadd("s", {"n": 1}, id="1-0")  # served to the first waiter; the second waits on
+    t1.join(5)
+    assert out1 == [[[b"s", [(b"1-0", {b"n": b"1"})]]]]
+    assert t2.is_alive()
+    kv.xadd("s", {"n": 2}, id="2-0")
+    t2.join(5)
+    assert out2 == [[[b"s", [(b"2-0", {b"n": b"2"})]]]]
+    assert [op[0] for op in ops(logged)][-6:] == [b"XADD", b"XCLAIM", b"XGROUP", b"XADD", b"XCLAIM", b"XGROUP"]
+    assert kv.xpending("s", "g")["consumers"] == [{"name": b"a", "pending": 1}, {"name": b"b", "pending": 1}]
+    kv.close()
+
+
+def test_blocked_xreadgroup_fails_when_key_or_group_goes(clock: ManualClock) -> None:
+    from tests.threads import start, wait_blocked
+
+    kv = Engine(clock=clock, active_expire=False)
+    kv.xgroup_create("s", "g", "$", mkstream=True)
+    t1, out1 = start(lambda: kv.client().xreadgroup("g", "a", {"s": ">"}, block=0))
+    wait_blocked(kv, 1)
+    t2, out2 = start(lambda: kv.client().xread({"s": "$"}, block=0))
+    wait_blocked(kv, 2)
+    kv.xgroup_destroy("s", "g")
+    t1.join(5)
+    assert "NOGROUP the consumer group this client was blocked on no longer exists" in str(out1[0])
+    assert t2.is_alive()  # XREAD waits on
+    kv.xgroup_create("s", "g", "$")
+    t3, out3 = start(lambda: kv.client().xreadgroup("g", "a", {"s": ">"}, block=0))
+    wait_blocked(kv, 2)
+    kv.delete("s")
+    t3.join(5)
+    assert "UNBLOCKED the stream key no longer exists" in str(out3[0])
+    kv.xadd("s", {"f": 1}, id="5-0")
+    t2.join(5)
+    assert out2 == [[[b"s", [(b"5-0", {b"f": b"1"})]]]]
+    kv.close()
+
+
+def test_xread_block_times_out_on_the_engine_clock(clock: ManualClock) -> None:
+    from tests.threads import start, wait_blocked
+
+    kv = Engine(clock=clock, active_expire=False)
+    kv.xadd("s", {"f": 1}, id="1-0")
+    t1, out1 = start(lambda: kv.client().xread({"s": "$"}, block=5000))
+    wait_blocked(kv, 1)
+    clock.advance(4)
+    t1.join(0.05)
+    assert t1.is_alive()
+    clock.advance(2)
+    t1.join(5)
+    assert out1 == [[]]
+    kv.close()
+
+
+def test_block_answers_at_once_in_multi_and_is_refused_in_scripts(kv: Any) -> None:
+    kv.xadd("s", {"f": 1}, id="1-0")
+    kv.xgroup_create("s", "g", "$")
+    with kv.pipeline() as p:
+        p.xread({"s": "$"}, block=0)
+        p.xreadgroup("g", "c", {"s": ">"}, block=0)
+        assert p.execute() == [[], []]
+    with pytest.raises(Exception, match="not allowed with BLOCK option from scripts"):
+        kv.eval("return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', KEYS[1], '>')",
+                1, "s")
+
+
+def test_worker_pool_exactly_once_and_recovery(clock: ManualClock) -> None:
+    """4 consumer threads in one group over 10k entries: each delivered once, acks stick,
+    and a consumer that dies mid-batch has its entries recovered by XAUTOCLAIM."""
+    import threading
+
+    kv = Engine(clock=clock, active_expire=False)
+    kv.xgroup_create("jobs", "workers", "$", mkstream=True)
+    for i in range(10_000):
+        kv.xadd("jobs", {"n": i})
+    seen: dict[int, str] = {}
+    lock = threading.Lock()
+    dead_batch: list[bytes] = []
+
+    def worker(name: str) -> None:
+        c = kv.client()
+        died = name == "w3"
+        while True:
+            got = c.xreadgroup("workers", name, {"jobs": ">"}, count=50)
+            if not got:
+                return
+            ids = [i for i, _ in got[0][1]]
+            if died:
+                dead_batch.extend(ids)  # takes a batch, never acknowledges, stops
+                return
+            with lock:
+                for _i, fields in got[0][1]:
+                    n = int(fields[b"n"])
+                    assert n not in seen
+                    seen[n] = name
+            c.xack("jobs", "workers", *ids)
+
+    threads = [threading.Thread(target=worker, args=(f"w{k}",)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert dead_batch and len(seen) == 10_000 - len(dead_batch)
+    assert kv.xpending("jobs", "workers")["pending"] == len(dead_batch)
+    # not idle long enough yet
+    assert kv.xautoclaim("jobs", "workers", "rescuer", 30_000, justid=True) == []
+    clock.advance(31)
+    cursor, claimed, deleted = kv.xautoclaim("jobs", "workers", "rescuer", 30_000, count=1000)
+    assert cursor == b"0-0" and deleted == []
+    assert sorted(i for i, _ in claimed) == sorted(dead_batch)
+    for _i, fields in claimed:
+        seen[int(fields[b"n"])] = "rescuer"
+    kv.xack("jobs", "workers", *[i for i, _ in claimed])
+    assert sorted(seen) == list(range(10_000))
+    assert kv.xpending("jobs", "workers")["pending"] == 0
+    assert kv.xreadgroup("workers", "w0", {"jobs": "0"}) == [[b"jobs", []]]
+    kv.close()
