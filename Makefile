@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider -n 2
 
-.PHONY: install redis-server demo test test-native test-pure bench lint clean
+.PHONY: install redis-server demo test test-native test-pure test-sanitize bench lint clean
 
 install:  ## install kvengine (compiling the C table) with its dev dependencies
 	$(PIP) install -q -e '.[dev]'
@@ -25,6 +25,17 @@ test-native:
 
 test-pure:
 	KVENGINE_PUREPYTHON=1 KVENGINE_REQUIRE_REDIS=1 $(PYTEST)
+
+# The C table built under ASan+UBSan as a separate module (_table_asan, never the
+# normal .so), driven by its twin tests, the malformed-call children, eviction and SCAN.
+SAN_CC ?= gcc
+test-sanitize:  ## the C table under AddressSanitizer and UndefinedBehaviorSanitizer: 0 reports
+	KVENGINE_SANITIZE=1 $(PYTHON) bindings/build_table.py --inplace
+	LD_PRELOAD="$$($(SAN_CC) -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 KVENGINE_SANITIZE=1 KVENGINE_REQUIRE_NATIVE=1 \
+	$(PYTEST) tests/test_table.py tests/test_eviction.py tests/test_fastpath.py \
+		tests/differential/test_keys.py::test_scan_full_iteration tests/differential/test_keys.py::test_randomkey \
+		tests/test_api.py::test_scan_iter_and_mapping_helpers
 
 bench: install redis-server  ## side-by-side benchmarks; the table goes to benchmarks/RESULTS.md by hand
 	KVENGINE_REQUIRE_NATIVE=1 $(PYTHON) -m pytest benchmarks/test_bench_core.py benchmarks/test_bench_types.py benchmarks/test_bench_scripting.py -q -p no:cacheprovider \

@@ -3,6 +3,11 @@
 setup.py names ``bindings/build_table.py:ffibuilder`` in ``cffi_modules``;
 ``python bindings/build_table.py --inplace`` builds ``kvengine/_native/_table*.so``
 next to the sources for development.
+
+``KVENGINE_SANITIZE=1`` (with --inplace) builds the same table under AddressSanitizer
+and UndefinedBehaviorSanitizer instead, as a separate module, ``_table_asan*.so``,
+which never replaces the normal one; ctable.py loads it when KVENGINE_SANITIZE=1 is
+set at run time (``make test-sanitize`` does both, and preloads libasan).
 """
 
 from __future__ import annotations
@@ -38,18 +43,30 @@ def _cdef() -> str:
     return "\n".join(lines)
 
 
-def make_builder(absolute: bool = False) -> FFI:
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+                  "-fno-omit-frame-pointer"]
+
+
+def sanitize() -> bool:
+    """True when KVENGINE_SANITIZE asks for the sanitizer build."""
+    return os.environ.get("KVENGINE_SANITIZE", "") not in ("", "0")
+
+
+def make_builder(absolute: bool = False, sanitized: bool = False) -> FFI:
     """The FFI builder; setuptools wants paths relative to setup.py, while an
-    in-place build compiles in a temporary directory and needs absolute ones."""
+    in-place build compiles in a temporary directory and needs absolute ones.
+    `sanitized` builds ``_table_asan`` under ASan and UBSan (-O1 -g, for stacks)."""
     native = NATIVE if absolute else os.path.join("kvengine", "_native")
     builder = FFI()
     builder.cdef(_cdef())
+    warnings = ["-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     builder.set_source(
-        "kvengine._native._table",
+        "kvengine._native._table_asan" if sanitized else "kvengine._native._table",
         '#include "table.h"',
         sources=[os.path.join(native, "table.c")],
         include_dirs=[native],
-        extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+        extra_compile_args=(["-O1", "-g", *SANITIZE_FLAGS] if sanitized else ["-O2"]) + warnings,
+        extra_link_args=SANITIZE_FLAGS if sanitized else [],
     )
     return builder
 
@@ -63,11 +80,14 @@ if __name__ == "__main__":
         import tempfile
 
         os.chdir(ROOT)
+        sanitized = sanitize()
         with tempfile.TemporaryDirectory() as tmp:
-            lib = make_builder(absolute=True).compile(tmpdir=tmp, verbose="-v" in sys.argv)
+            lib = make_builder(absolute=True, sanitized=sanitized).compile(tmpdir=tmp, verbose="-v" in sys.argv)
             suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-            target = os.path.join(NATIVE, "_table" + suffix)
-            shutil.copy(lib, target)
+            target = os.path.join(NATIVE, ("_table_asan" if sanitized else "_table") + suffix)
+            # A new file, then a rename: a process that has the old .so mapped keeps it intact.
+            shutil.copy(lib, target + ".tmp")
+            os.replace(target + ".tmp", target)
             print(target)
     else:
         os.chdir(ROOT)

@@ -1,9 +1,9 @@
 """What every container type shares: encodings, a size model, and a stable scan.
 
-Hashes and sets are Python dicts and sets underneath.  Redis reports a compact
-encoding (listpack, intset) until a container outgrows a threshold and a hash table
-encoding afterwards, for good; each type keeps that one-way flag so OBJECT ENCODING
-answers as Redis does.
+Small containers are packed in one bytes object (kvengine/packed.py; Redis's listpack
+and intset) until they outgrow a threshold, and Python dicts, sets, deques and
+SortedLists afterwards, for good: each type's class converts one way, so OBJECT
+ENCODING answers as Redis does (docs/architecture.md, "Compact encodings").
 
 SCAN over a container: Redis returns a compact-encoded container whole, with cursor
 0, and walks a hash table with its reverse-binary cursor.  Python's dict and set do

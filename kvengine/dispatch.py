@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from kvengine import exceptions as e
 from kvengine.commands import DENYOOM, MAY_REPLICATE, NO_QUEUE, TABLE, WRITE, Argv, Command, Reply
+from kvengine.evict import oom_error, perform_evictions
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -83,8 +84,9 @@ def execute(c: Client, cmd: Command, argv: Argv, gate: bool = True) -> Reply:
     if srv.write_denied is not None and (cmd.flags & WRITE or cmd.name == "ping"):
         # Persistence is failing (MISCONF): Redis refuses writes, and PING, until it recovers.
         raise e.error_from_line(srv.write_denied)
-    if gate and srv.maxmemory and cmd.flags & DENYOOM:
-        srv.free_memory_or_oom()
+    if gate and srv.maxmemory and cmd.flags & DENYOOM and (srv.evict_pending or srv.mem.total() > srv.maxmemory) \
+            and not perform_evictions(srv):
+        raise oom_error()  # (Server.free_memory_or_oom, inlined: one comparison while under the limit)
     dirty = srv.dirty
     c.prop = None
     cmd.calls += 1

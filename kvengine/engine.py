@@ -61,6 +61,7 @@ class Engine(Client):
         hz: int = 10,
         maxmemory: int | str = 0,
         maxmemory_policy: str = "noeviction",
+        lua_memory_limit: int | str | None = None,
         **config: Any,
     ) -> None:
         # Persistence settings by Redis's names (appendfsync="always", save="900 1", ...);
@@ -81,6 +82,13 @@ class Engine(Client):
         settings.update(config)
         if settings:
             apply_options(server, settings)
+        if lua_memory_limit is not None:
+            # kvengine's own (Redis has no cap on Lua's heap, so it is no CONFIG
+            # parameter): bytes the Lua runtime may hold, 0 for none.
+            from kvengine.config import parse_memory
+            from kvengine.scripting import state
+
+            state(server).set_max_memory(parse_memory(lua_memory_limit))
         if backend is not None:
             try:
                 attach(server, backend)

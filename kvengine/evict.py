@@ -7,9 +7,13 @@ database and scores them in the same call (idle time, 255 minus the decayed LFU
 counter, or time to expiry); the candidates are merged into a 16-entry pool kept
 sorted by score, and the best one that still exists is evicted, until memory is
 under the limit.  Random policies pick a random key, databases taken round-robin.
-A run is bounded by ``maxmemory-eviction-tenacity``: when the time budget is spent
-with memory still over the limit, the command goes on and the cron keeps evicting
-(Redis's EVICT_RUNNING); only when nothing can be evicted is the command refused.
+A run goes on a little below the limit (:func:`evict_target`), so that a full cache
+under a stream of writes evicts in runs of a few dozen keys rather than one run per
+write; in the steady state a whole run is one call into the table
+(``Table.evict_until``).  A run is bounded by ``maxmemory-eviction-tenacity``: when
+the time budget is spent with memory still over the limit, the command goes on and
+the cron keeps evicting (Redis's EVICT_RUNNING); only when nothing can be evicted is
+the command refused.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ POLICIES = (
 )
 MAX_SAMPLES = 64  # the C sampler's buffer; Redis accepts more but gains nothing
 _MODE = {"lru": 0, "lfu": 1, "ttl": 2}
+# (volatile only, scoring mode) of the policies the tables evict on their own.
+_STEADY = {p: (p.startswith("volatile-"), _MODE[p[-3:]]) for p in POLICIES if p[-3:] in _MODE}
+EVICT_AHEAD_MAX = 4096  # bytes an eviction run goes below maxmemory, at most (evict_target)
 OOM_TEXT = "OOM command not allowed when used memory > 'maxmemory'."
 
 EvictCallback = Callable[[bytes, int, str], None]
@@ -157,50 +164,57 @@ def evict_key(srv: Server, db_id: int, key: bytes, policy: str, deleted: bool = 
         callback(key, db_id, policy)
 
 
+def evict_target(limit: int) -> int:
+    """Where an eviction run stops: EVICT_AHEAD below maxmemory (1/1024 of it, at most
+    4 KB), so that a full cache under a stream of new keys evicts a few dozen keys
+    per run and the writes between runs pass the OOM gate with one comparison,
+    instead of one run per write.  Which keys go is unchanged (each is chosen by its
+    own sampling round and the pool); a small limit (under 1 MB: a few hundred
+    bytes ahead) keeps runs of one or two keys."""
+    return limit - min(limit >> 10, EVICT_AHEAD_MAX)
+
+
 def perform_evictions(srv: Server) -> bool:
-    """Evict until used memory is under maxmemory.  True if the command may run
-    (under the limit, or a time-limited run still in progress); False if nothing more
-    can be evicted (the caller answers OOM)."""
+    """Evict until used memory is under maxmemory (down to evict_target).  True if
+    the command may run (under the limit, or a time-limited run still in progress);
+    False if nothing more can be evicted and memory is still over the limit (the
+    caller answers OOM)."""
     limit = srv.maxmemory
-    used = srv.used_memory()
+    mem = srv.mem
+    used = mem.total()
     if used <= limit:
         srv.evict_pending = False
         return True
     policy = srv.maxmemory_policy
-    if policy == "noeviction":
-        return False
-    mem = srv.mem
-    if used - limit < 4096 and not srv.evict_callbacks and not srv.watched and not srv.feeding:
-        # The steady state of a full cache: one or two keys to go, nobody to tell.
-        # The table evicts on its own; only the counters are kept here.  (Kept apart
-        # from _pick on purpose: going through it costs ~0.8 us more per eviction,
-        # measured with benchmarks/bench_eviction.py.)
+    steady = _STEADY.get(policy)
+    target = limit - min(limit >> 10, EVICT_AHEAD_MAX)  # evict_target, inlined
+    if steady is not None and used - limit < 4096 and not (srv.evict_callbacks or srv.watched or srv.feeding):
+        # The steady state of a full cache: a few keys to go, nobody to tell.  The
+        # table runs the whole loop (sample, pool, delete, until under the target) in
+        # one C call; only the counters are kept here.  It stops at the next multiple
+        # of 64 picks, where _pick re-counts the databases worth sampling.
         dbs = srv.evict_dbs
-        if len(dbs) == 1 and policy[-4:] in ("-lru", "-lfu", "-ttl") and srv.evict_picks % 64:
-            volatile = policy[0] == "v"
-            mode = _MODE[policy[-3:]]
-            table = dbs[0].table
-            samples = min(srv.maxmemory_samples, MAX_SAMPLES)
-            now = srv.now
-            stats = srv.stats
-            drop = table.evict_drop
-            while used > limit:
-                srv.evict_picks += 1
-                if not drop(samples, volatile, mode, now):
-                    break
-                stats.evicted_keys += 1
-                srv.dirty += 1
-                used = mem.total()
-            if used <= limit:
+        picks = srv.evict_picks
+        if len(dbs) == 1 and picks % 64:
+            # (The table takes at most 64 samples, as MAX_SAMPLES.)
+            n, under = dbs[0].table.evict_until(target, 64 - picks % 64, srv.maxmemory_samples, steady[0],
+                                                steady[1], srv.now)
+            srv.evict_picks = picks + n
+            srv.stats.evicted_keys += n
+            srv.dirty += n
+            if under:
                 srv.evict_pending = False
                 return True
+            used = mem.total()
+    if policy == "noeviction":
+        return False
     deadline = time.perf_counter() + time_limit_us(srv.maxmemory_eviction_tenacity) / 1e6
     keys = 0
-    while used > limit:
+    while used > target:
         victim = _pick(srv, policy)
         if victim is None:
             srv.evict_pending = False
-            return False
+            return used <= limit
         evict_key(srv, *victim[:2], policy, victim[2])
         used = mem.total()
         keys += 1

@@ -9,6 +9,7 @@ from kvengine._native import NO_EXPIRE
 from kvengine._native.pytable import LFU_INIT_VAL, estimate_idle_ms, lfu_decr, lru_clock
 from kvengine.commands import DENYOOM, FAST, LOADING, READONLY, STALE, WRITE, Argv, Reply, command
 from kvengine.db import Database, type_name
+from kvengine.expire import mstime
 from kvengine.reply import OK, Status
 from kvengine.serialize import dump_payload, load_payload
 from kvengine.util import LLONG_MAX, get_int, parse_int
@@ -379,7 +380,7 @@ def restore_command(c: Client, argv: Argv) -> Reply:
         value = load_payload(argv[3])
     except ValueError:
         raise e.err("DUMP payload version or checksum are wrong") from None
-    now = c.server.now
+    now = mstime(c)
     if ttl and not absttl:
         if ttl > LLONG_MAX - now:
             raise e.err("Invalid TTL value, must be >= 0")

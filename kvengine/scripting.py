@@ -35,7 +35,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import threading
 import time
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
@@ -46,6 +48,7 @@ from kvengine.commands import (
     MAY_REPLICATE,
     MOVABLEKEYS,
     NO_MANDATORY_KEYS,
+    NO_QUEUE,
     NOSCRIPT,
     READONLY,
     SKIP_MONITOR,
@@ -59,7 +62,7 @@ from kvengine.commands import (
 )
 from kvengine.dispatch import execute
 from kvengine.lua.bytecode import untail
-from kvengine.reply import OK, Status
+from kvengine.reply import OK, QUEUED, Status
 from kvengine.util import get_int, split_args
 
 if TYPE_CHECKING:
@@ -92,6 +95,8 @@ _E_READONLY = b"ERR Write commands are not allowed from read-only scripts."
 _E_OOM = OOM_TEXT.encode()
 _E_OUTSIDE = b"ERR redis.call/pcall can only be called inside a script invocation"
 _E_KILLED = b"ERR Script killed by user with SCRIPT KILL..."
+_E_NOMEM = b"not enough memory"  # Lua's own text for a failed allocation
+_SMALL_PUSH = 256 * 1024  # arguments this small fit in the RESERVE ensure_room keeps free
 LOAD_TIMEOUT_S = 0.5  # FUNCTION LOAD's limit for running a library's top-level code
 
 REDIS_VERSION = "7.0.15"  # what redis.REDIS_VERSION reports: the Redis kvengine follows
@@ -203,15 +208,18 @@ class Script:
 class Run:
     """The script being executed (Redis's scriptRunCtx)."""
 
-    __slots__ = ("caller", "name", "is_eval", "start", "timed_out", "killed", "read_only",
+    __slots__ = ("caller", "name", "is_eval", "start", "busy_at", "timed_out", "killed", "read_only",
                  "allow_oom", "oom", "write_dirty", "resp", "repl", "argv")
 
     def __init__(self, caller: Client, name: str, is_eval: bool, read_only: bool,
-                 allow_oom: bool, oom: bool, argv: Argv | None = None) -> None:
+                 allow_oom: bool, oom: bool, argv: Argv | None = None,
+                 threshold_ms: int = DEFAULT_BUSY_REPLY_THRESHOLD) -> None:
         self.caller = caller
         self.name = name
         self.is_eval = is_eval
         self.start = time.monotonic()
+        # When other clients start getting BUSY (monotonic seconds; inf: never).
+        self.busy_at = self.start + threshold_ms / 1000 if threshold_ms > 0 else math.inf
         self.timed_out = False
         self.killed = False
         self.read_only = read_only
@@ -221,6 +229,12 @@ class Run:
         self.resp = 2
         self.repl = REPL_ALL
         self.argv = argv  # the caller's command, for FUNCTION STATS
+
+    def busy(self) -> bool:
+        """True once the script has run past busy-reply-threshold.  Read from the
+        clock, not only from the hook's flag, so that a script stuck in one long C
+        library call (a pattern match, a huge string.rep) still answers BUSY."""
+        return self.timed_out or time.monotonic() >= self.busy_at
 
 
 class Scripting:
@@ -241,6 +255,10 @@ class Scripting:
         # FUNCTION LOAD in progress: when it started, and who takes redis.register_function.
         self.loading_since: float | None = None
         self.on_register: Any = None
+        # allow-busy commands that run while a script holds the engine lock take this
+        # one instead (see acquire_or_busy); WATCHes made then, settled when it ends.
+        self.busy_lock = threading.Lock()
+        self.busy_watches: list[tuple[Client, tuple[int, bytes], int]] = []
 
     # -- the runtime -------------------------------------------------------------------
     @property
@@ -250,7 +268,7 @@ class Scripting:
         if sb is None:
             from kvengine.lua.runtime import Sandbox
 
-            sb = Sandbox(self.lua_call, self.hook, self.ctl, self.lua_max_memory)
+            sb = Sandbox(self.lua_call, self.hook, self.ctl, self.lua_max_memory, self.lua_call_packed)
             self._sandbox = sb
             self._LuaError = sb.LuaError
         return sb
@@ -355,13 +373,16 @@ class Scripting:
         sb = self._sandbox or self.sandbox
         client = self._client or self.client
         client.db = c.db
-        run = Run(c, name, is_eval, read_only, allow_oom, oom, argv)
+        run = Run(c, name, is_eval, read_only, allow_oom, oom, argv, self.busy_reply_threshold)
         feeding = srv.feeding
         start = len(srv.pending_ops) if feeding else 0
         self.run = run
         srv.script_busy = run
         try:
-            sb.ensure_room()
+            sb.ensure_room()  # RESERVE bytes free: small arguments always fit
+            if sb.max_memory and sum(map(len, args)) + 64 * len(args) > _SMALL_PUSH \
+                    and not sb.room(push_size(args)):
+                raise sb.LuaMemoryError("not enough memory")
             if len(args) <= _MANY_ARGS:
                 if is_eval:
                     res = sb.run_eval(fn, numkeys, *args)
@@ -380,6 +401,10 @@ class Scripting:
         finally:
             self.run = None
             srv.script_busy = None
+            # Only a script that became busy can have allow-busy commands in flight:
+            # they saw busy() true before script_busy was cleared, so this does too.
+            if run.timed_out or time.monotonic() >= run.busy_at:  # run.busy()
+                self.end_busy()
             if feeding and not c.in_exec:
                 from kvengine.multi import wrap_effects
 
@@ -529,7 +554,15 @@ class Scripting:
                 if not run.repl & REPL_AOF:
                     del pending[before:]
         t = type(reply)
-        if t is bytes or t is int:
+        if t is int:
+            return reply
+        sb = self._sandbox
+        cap = sb._cap  # type: ignore[union-attr]
+        if cap:
+            need = len(reply) + 48 if t is bytes else push_size(reply)
+            if sb.memory_used(True) + need + 4096 > cap and not sb.room(need):  # type: ignore[union-attr]
+                return _E_NOMEM, 4
+        if t is bytes:
             return reply
         if reply is None:
             return None if run.resp == 3 else False
@@ -538,6 +571,12 @@ class Scripting:
         if t is list:
             return self._lua_table(reply, run.resp == 3)
         return self._lua_value(reply, run.resp == 3)
+
+    def lua_call_packed(self, blob: bytes, lengths: bytes) -> Any:
+        """redis.call / redis.pcall with many string arguments, joined in `blob`,
+        their lengths comma separated in `lengths` (see the prelude's call_many)."""
+        ends = list(accumulate(map(int, lengths.split(b","))))
+        return self.lua_call(*map(blob.__getitem__, map(slice, [0, *ends], ends)))
 
     def _lua_value(self, x: Any, resp3: bool) -> Any:
         t = type(x)
@@ -635,6 +674,29 @@ class Scripting:
             return None, b"ERR Invalid command passed to redis.acl_check_cmd()"
         return True  # no ACLs: the default user may run everything
 
+    def end_busy(self) -> None:
+        """The script is over (engine lock still held): wait for allow-busy commands
+        still running, then settle the WATCHes they made.  A key that was already
+        expired when it was watched is removed now as the clock stood then, without
+        dirtying that watcher (Redis 7.0 keeps an "expired at WATCH" mark instead)."""
+        with self.busy_lock:
+            pending = self.busy_watches
+            if not pending:
+                return
+            self.busy_watches = []
+            srv = self.srv
+            now = srv.now
+            try:
+                for c, dk, when in pending:
+                    if dk not in c.watching:
+                        continue
+                    dirty = c.watch_dirty
+                    srv.now = when
+                    srv.dbs[dk[0]].peek(dk[1])
+                    c.watch_dirty = dirty
+            finally:
+                srv.now = now
+
     # -- SCRIPT KILL / FUNCTION KILL -----------------------------------------------------
     def kill(self, is_eval: bool) -> Reply:
         """Redis's scriptKill (may run without the engine lock, from another thread)."""
@@ -652,6 +714,36 @@ class Scripting:
 
 
 _LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG + 5, 2: logging.INFO, 3: logging.WARNING}
+
+
+def push_size(value: Any) -> int:
+    """About how many bytes Lua needs to hold `value` converted (a string is a
+    TString: 24 bytes of header, the bytes and a NUL; a table slot 16 bytes plus
+    the table's own), iteratively (replies nest), at C speed for flat lists."""
+    t = type(value)
+    if t is bytes:
+        return len(value) + 48
+    if t is not list and t is not tuple:
+        return 48
+    total = 0
+    stack = [value]
+    while stack:
+        items = stack.pop()
+        total += 64 + 64 * len(items)
+        types = set(map(type, items))
+        if types <= _STRINGS:
+            total += sum(map(len, items))
+            continue
+        for x in items:
+            tx = type(x)
+            if tx is bytes or tx is Status:
+                total += len(x)
+            elif tx is list or tx is tuple:
+                stack.append(x)
+    return total
+
+
+_STRINGS = {bytes, Status}
 
 
 def decode_tokens(tokens: list[Any]) -> Reply:
@@ -701,16 +793,17 @@ def state(srv: Server) -> Scripting:
         return st
 
 
-# -- lock contention (Client._run) ------------------------------------------------------------
+# -- lock contention (Client._run): the busy gate -------------------------------------------
 _POLL_S = 0.005
-_LOCK_FREE: set[str] = {"script|kill", "function|kill", "function|stats"}
 
 
 def acquire_or_busy(c: Client, cmd: Command, argv: Argv) -> tuple[bool, Reply]:
     """Called by Client._run when the engine lock is taken: wait for it, unless a
-    script has run past busy-reply-threshold.  Then SCRIPT KILL, FUNCTION KILL and
-    FUNCTION STATS run at once without the lock, commands flagged allow-busy keep
-    waiting, and anything else gets BUSY (Redis's processCommand).
+    script has run past busy-reply-threshold (Redis's processCommand).  Then a
+    command flagged ``allow-busy`` in the command table runs at once without the
+    engine lock (:func:`run_allow_busy`), and any other gets BUSY; inside MULTI that
+    flags the transaction, and EXEC answers EXECABORT.  This is the one place the
+    flag is read.
 
     Returns (True, None) with the lock held, or (False, reply) without it.
     """
@@ -718,13 +811,111 @@ def acquire_or_busy(c: Client, cmd: Command, argv: Argv) -> tuple[bool, Reply]:
     lock = srv.lock
     while True:
         run = srv.__dict__.get("script_busy")
-        if run is not None and run.timed_out:
-            if cmd.name in _LOCK_FREE:
-                return False, cmd.handler(c, argv)  # type: ignore[misc]
-            if not cmd.flags & ALLOW_BUSY:
-                raise e.error_from_line(BUSY_EVAL if run.is_eval else BUSY_FUNCTION)
+        if run is not None and run.busy():
+            if cmd.flags & ALLOW_BUSY:
+                done, reply = run_allow_busy(c, cmd, argv)
+                if done:
+                    return False, reply
+            else:
+                raise busy_reject(c, cmd, run)
         if lock.acquire(timeout=_POLL_S):
             return True, None
+
+
+def busy_reject(c: Client, cmd: Command, run: Run) -> e.RedisError:
+    """The BUSY error for `cmd` (Redis's rejectCommand: flagTransaction, and EXEC
+    aborts the transaction with the BUSY text as its reason)."""
+    exc = e.error_from_line(BUSY_EVAL if run.is_eval else BUSY_FUNCTION)
+    is_exec = cmd.name == "exec"
+    if c.multi is None and not is_exec:
+        return exc
+    st = state(c.server)
+    with st.busy_lock:
+        if is_exec:  # even outside MULTI: execCommandAbort discards (and unwatches)
+            c.multi = None
+            c.multi_error = False
+            _busy_unwatch_all(st, c)
+            return e.error_from_line("EXECABORT Transaction discarded because of: " + e.error_line(exc))
+        c.multi_error = True
+        return exc
+
+
+def run_allow_busy(c: Client, cmd: Command, argv: Argv) -> tuple[bool, Reply]:
+    """Run an allow-busy command while a script holds the engine lock.
+
+    These commands touch only the calling client's state, the WATCH registry and
+    the running script's flags, never the data: MULTI, DISCARD, WATCH and UNWATCH
+    run lock-free variants below (the registry is changed copy-on-write, because
+    the script's writes read it meanwhile), SCRIPT KILL, FUNCTION KILL and FUNCTION
+    STATS their own handlers.  Inside MULTI, what is not MULTI/DISCARD/WATCH is
+    queued, as Redis queues SCRIPT KILL.  All of them serialise on
+    ``Scripting.busy_lock``, which the script's end takes too, so none is still
+    running when the engine lock is released.  Returns (False, None) if the script
+    ended meanwhile: then the caller takes the engine lock as usual.
+    """
+    srv = c.server
+    st = state(srv)
+    with st.busy_lock:
+        if srv.__dict__.get("script_busy") is None:
+            return False, None
+        cmd.calls += 1
+        name = cmd.name
+        if name == "watch":
+            return True, _busy_watch(st, c, argv)
+        if name == "multi" or name == "discard":
+            if name == "multi" or c.multi is None:
+                return True, cmd.handler(c, argv)  # type: ignore[misc]  # client state only
+            c.multi = None
+            c.multi_error = False
+            _busy_unwatch_all(st, c)
+            return True, OK
+        if c.multi is not None and not cmd.flags & NO_QUEUE:
+            # Queued without Client.queue's OOM gate, which may evict: the data is the
+            # script's now (Redis skips evictions during a busy script too), and none
+            # of these commands writes.
+            c.multi.append((cmd, argv))
+            return True, QUEUED
+        if name == "unwatch":
+            _busy_unwatch_all(st, c)
+            return True, OK
+        return True, cmd.handler(c, argv)  # type: ignore[misc]
+
+
+def _busy_watch(st: Scripting, c: Client, argv: Argv) -> Reply:
+    """WATCH during a busy script: register the keys without touching the data (the
+    script owns it); whether a key was already dead at this moment is settled when
+    the script ends (:meth:`Scripting.end_busy`)."""
+    if c.multi is not None:
+        raise e.err("WATCH inside MULTI is not allowed")
+    srv = c.server
+    watched = srv.watched
+    when = srv.clock()
+    for key in argv[1:]:
+        dk = (c.db.id, key)
+        if dk in c.watching:
+            continue
+        c.watching.add(dk)
+        clients = watched.get(dk)
+        watched[dk] = {c} if clients is None else clients | {c}
+        st.busy_watches.append((c, dk, when))
+    return OK
+
+
+def _busy_unwatch_all(st: Scripting, c: Client) -> None:
+    """multi.unwatch_all, copy-on-write (a script's write may be iterating a set)."""
+    watched = c.server.watched
+    for dk in c.watching:
+        clients = watched.get(dk)
+        if clients is not None:
+            rest = clients - {c}
+            if rest:
+                watched[dk] = rest
+            else:
+                watched.pop(dk, None)
+    c.watching.clear()
+    c.watch_dirty = False
+    if st.busy_watches:
+        st.busy_watches = [w for w in st.busy_watches if w[0] is not c]
 
 
 # -- commands --------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def lookup_by_pattern(c: Client, pattern: bytes, subst: bytes) -> bytes | None:
     if field is not None:
         if type(value) is not Hash:
             return None
-        return value.d.get(field)  # type: ignore[no-any-return]
+        return value.get(field)
     return value if type(value) is bytes else None
 
 
@@ -131,7 +131,7 @@ def sort_generic(c: Client, argv: Argv, readonly: bool) -> Reply:
         # A set's order is its hash table's: sort it so the result is reproducible.
         dontsort, alpha, sortby = False, True, None
     if kind is ZSet:
-        value.listpack = False  # Redis converts a sorted set to a skiplist to sort it
+        value.convert()  # Redis converts a sorted set to a skiplist to sort it
 
     total = 0 if value is None else len(value)
     start, end = _limits(limit_start, limit_count, total)
@@ -181,9 +181,7 @@ def sort_generic(c: Client, argv: Argv, readonly: bool) -> Reply:
 def _set_order(s: Set) -> list[bytes]:
     """A set's iteration order: ascending integers while it is an intset (as
     Redis's intset), the hash order otherwise."""
-    if s.intset:
-        return sorted(s.s, key=int)
-    return list(s.s)
+    return s.members()
 
 
 def _sorted(c: Client, vector: list[bytes], sortby: bytes | None, alpha: bool, desc: bool,

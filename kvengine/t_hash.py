@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
+from kvengine import packed
 from kvengine.commands import DENYOOM, FAST, READONLY, WRITE, Argv, Reply, command
 from kvengine.containers import ScanOrder, sample_distinct, sample_with_repetition
 from kvengine.keys import glob_match, parse_cursor, scan_options
@@ -26,93 +28,227 @@ if TYPE_CHECKING:
 # Redis 7.0's defaults: hash-max-listpack-entries / hash-max-listpack-value.
 HASH_MAX_LISTPACK_ENTRIES = 512  # Redis 7.0's default (CONFIG SET hash-max-listpack-entries)
 HASH_MAX_LISTPACK_VALUE = 64
-# Size model (bytes), calibrated against CPython 3.11's RSS growth (see DESIGN.md and
-# benchmarks/bench_memory_types.py): the Hash object and its dict, and per field two
-# bytes objects plus a dict slot; the field and value lengths are added.
+# Size model (bytes), calibrated against CPython 3.11's RSS growth (see
+# benchmarks/bench_memory_types.py).  Hashtable: the Hash object and its dict, and per
+# field two bytes objects plus a dict slot; the field and value lengths are added.
+# Listpack: the Hash object and its one bytes object, plus that object's length.
 HASH_BASE_BYTES = 230
 HASH_ENTRY_BYTES = 115
+HASH_LISTPACK_BASE_BYTES = 185
 
 
 @register_type
 class Hash:
     """A Redis hash: field -> value, both bytes.
 
-    Runtime complexity: O(1) per field operation.  ``mem`` follows the size model
-    above incrementally; ``listpack`` is Redis's compact encoding flag (one-way).
+    Two encodings, as Redis's: while small (hash-max-listpack-entries/value) the
+    fields live packed in one bytes object (``lp``, see kvengine/packed.py) in
+    insertion order, and a lookup is a ``bytes.find``; past a threshold the hash
+    converts to a dict (``d``) for good, as Redis's hashTypeConvert.
+
+    Runtime complexity: O(1) per field operation as a dict, O(n) (C speed, n <= 128)
+    packed.  ``mem`` follows the size model above incrementally.
     """
 
     redis_type = "hash"
-    __slots__ = ("d", "listpack", "mem", "acct", "version", "_scan")
+    __slots__ = ("lp", "_d", "mem", "acct", "version", "_scan")
 
     def __init__(self) -> None:
-        self.d: dict[bytes, bytes] = {}
-        self.listpack = True
-        self.mem = HASH_BASE_BYTES
+        self.lp: bytes | None = b""
+        self._d: dict[bytes, bytes] | None = None
+        self.mem = HASH_LISTPACK_BASE_BYTES
         self.version = 0
         self._scan: ScanOrder | None = None
 
+    @property
+    def listpack(self) -> bool:
+        """True while packed (OBJECT ENCODING listpack)."""
+        return self.lp is not None
+
+    @property
+    def d(self) -> dict[bytes, bytes]:
+        """The fields as a dict: the hash itself once converted, a decoded copy while
+        packed (read-only use: change a hash through set/delete)."""
+        if self._d is not None:
+            return self._d
+        return dict(packed.pairs(self.lp))  # type: ignore[arg-type]
+
     def __len__(self) -> int:
-        return len(self.d)
+        lp = self.lp
+        if lp is None:
+            return len(self._d)  # type: ignore[arg-type]
+        return lp.count(packed.SEP)
+
+    def get(self, field: bytes) -> bytes | None:
+        """A field's value, or None."""
+        lp = self.lp
+        if lp is None:
+            return self._d.get(field)  # type: ignore[union-attr]
+        # packed.lookup, inlined: HGET's latency is the target of the packed design.
+        if 0 in field or 1 in field or 2 in field:
+            return packed.lookup(lp, field)
+        needle = b"\x00" + field + b"\x01"
+        pos = lp.find(needle)
+        if pos < 0:
+            return None
+        pos += len(needle)
+        end = lp.find(b"\x00", pos)
+        value = lp[pos:end] if end >= 0 else lp[pos:]
+        return packed.unescape(value) if 2 in value else value
+
+    def __contains__(self, field: bytes) -> bool:
+        return self.get(field) is not None
+
+    def items(self) -> Iterable[tuple[bytes, bytes]]:
+        """(field, value) pairs (insertion order while packed, as a listpack)."""
+        lp = self.lp
+        if lp is None:
+            return self._d.items()  # type: ignore[union-attr]
+        return packed.pairs(lp)
+
+    def keys(self) -> list[bytes]:
+        """The fields."""
+        lp = self.lp
+        if lp is None:
+            return list(self._d)  # type: ignore[arg-type]
+        return packed.keys(lp)
+
+    def values(self) -> list[bytes]:
+        """The values."""
+        lp = self.lp
+        if lp is None:
+            return list(self._d.values())  # type: ignore[union-attr]
+        return [v for _, v in packed.pairs(lp)]
 
     def set(self, field: bytes, value: bytes) -> bool:
         """Set a field; True if it is new."""
-        d = self.d
-        old = d.get(field)
-        d[field] = value
+        lp = self.lp
         self.version += 1
+        if lp is not None:
+            if len(field) > HASH_MAX_LISTPACK_VALUE or len(value) > HASH_MAX_LISTPACK_VALUE:
+                self.convert()
+            else:  # packed.put, inlined (HSET of many fields calls this per field)
+                if 0 in field or 1 in field or 2 in field:
+                    field = packed.escape(field)
+                if 0 in value or 1 in value or 2 in value:
+                    value = packed.escape(value)
+                needle = b"\x00" + field + b"\x01"
+                pos = lp.find(needle)
+                if pos >= 0:
+                    start = pos + len(needle)
+                    end = lp.find(b"\x00", start)
+                    new = lp[:start] + value + (lp[end:] if end >= 0 else b"")
+                    self.lp = new
+                    self.mem += len(new) - len(lp)
+                    return False
+                if lp.count(b"\x00") < HASH_MAX_LISTPACK_ENTRIES:
+                    new = lp + needle + value
+                    self.lp = new
+                    self.mem += len(new) - len(lp)
+                    return True
+                field, value = packed.unescape(field), packed.unescape(value)
+                self.convert()
+        d = self._d
+        old = d.get(field)  # type: ignore[union-attr]
+        d[field] = value  # type: ignore[index]
         if old is None:
             self.mem += HASH_ENTRY_BYTES + len(field) + len(value)
         else:
             self.mem += len(value) - len(old)
-        if self.listpack and (
-            len(d) > HASH_MAX_LISTPACK_ENTRIES
-            or len(field) > HASH_MAX_LISTPACK_VALUE
-            or len(value) > HASH_MAX_LISTPACK_VALUE
-        ):
-            self.listpack = False
         return old is None
+
+    def set_many(self, argv: list[bytes], start: int) -> int:
+        """HSET's field value pairs ``argv[start:]``, as set() one by one would do them,
+        but packing once; the number of new fields."""
+        lp = self.lp
+        if lp is None or len(argv) - start <= 2:
+            return sum(self.set(argv[i], argv[i + 1]) for i in range(start, len(argv), 2))
+        d = dict(packed.pairs(lp))
+        before = len(d)
+        for i in range(start, len(argv), 2):
+            d[argv[i]] = argv[i + 1]
+        if len(d) > HASH_MAX_LISTPACK_ENTRIES or any(
+            len(f) > HASH_MAX_LISTPACK_VALUE or len(v) > HASH_MAX_LISTPACK_VALUE for f, v in d.items()
+        ):
+            return sum(self.set(argv[i], argv[i + 1]) for i in range(start, len(argv), 2))
+        self.version += 1
+        self.lp = new = packed.pack(list(d.items()))
+        self.mem += len(new) - len(lp)
+        return len(d) - before
 
     def delete(self, field: bytes) -> bool:
         """Delete a field; True if it existed."""
-        old = self.d.pop(field, None)
+        lp = self.lp
+        if lp is not None:
+            new = packed.remove(lp, field)
+            if new is None:
+                return False
+            self.lp = new
+            self.version += 1
+            self.mem += len(new) - len(lp)
+            return True
+        old = self._d.pop(field, None)  # type: ignore[union-attr]
         if old is None:
             return False
         self.version += 1
         self.mem -= HASH_ENTRY_BYTES + len(field) + len(old)
         return True
 
+    def convert(self) -> None:
+        """Listpack -> hashtable, for good (Redis's hashTypeConvert)."""
+        if self.lp is None:
+            return
+        d = dict(packed.pairs(self.lp))
+        self.lp, self._d = None, d
+        self.mem = HASH_BASE_BYTES + sum(HASH_ENTRY_BYTES + len(f) + len(v) for f, v in d.items())
+
     def encoding(self) -> str:
         """OBJECT ENCODING."""
-        return "listpack" if self.listpack else "hashtable"
+        return "listpack" if self.lp is not None else "hashtable"
 
     def copy(self) -> Hash:
-        """An independent copy (COPY)."""
+        """An independent copy (COPY keeps the encoding; a packed hash shares its
+        immutable bytes)."""
         new = Hash()
-        new.d = dict(self.d)
-        new.listpack, new.mem = self.listpack, self.mem
+        new.lp = self.lp
+        new._d = None if self._d is None else dict(self._d)
+        new.mem = self.mem
         return new
 
     def dump_state(self) -> Any:
         """Flat [field, value, ...] plus the encoding flag, for msgpack."""
-        return [self.listpack, [x for pair in self.d.items() for x in pair]]
+        return [self.lp is not None, [x for pair in self.items() for x in pair]]
 
     @classmethod
     def load_state(cls, state: Any) -> Hash:
-        """Inverse of dump_state."""
-        listpack, flat = state
+        """Inverse of dump_state.  The encoding is chosen afresh from the contents,
+        as Redis's RDB loading does: a small hash comes back packed."""
+        _, flat = state
         h = cls()
         for i in range(0, len(flat), 2):
             h.set(bytes(flat[i]), bytes(flat[i + 1]))
-        h.listpack = h.listpack and bool(listpack)
         return h
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
         """HSCAN step over fields (whole hash at once while listpack-encoded, as Redis)."""
-        if self.listpack:
-            return 0, list(self.d)
+        if self.lp is not None:
+            return 0, self.keys()
         if self._scan is None:
             self._scan = ScanOrder()
-        return self._scan.scan(self.d, self.version, cursor, count)
+        return self._scan.scan(self._d, self.version, cursor, count)  # type: ignore[arg-type]
+
+    def check(self) -> None:
+        """Assert the invariants (tests call this after random operations)."""
+        if self.lp is not None:
+            pairs = packed.pairs(self.lp)
+            assert len({f for f, _ in pairs}) == len(pairs) <= HASH_MAX_LISTPACK_ENTRIES
+            assert all(len(f) <= HASH_MAX_LISTPACK_VALUE and len(v) <= HASH_MAX_LISTPACK_VALUE for f, v in pairs)
+            assert packed.pack(pairs) == self.lp
+            assert self.mem == HASH_LISTPACK_BASE_BYTES + len(self.lp)
+        else:
+            d = self._d
+            assert d is not None
+            assert self.mem == HASH_BASE_BYTES + sum(HASH_ENTRY_BYTES + len(f) + len(v) for f, v in d.items())
 
 
 def _get_hash(c: Client, key: bytes, write: bool = False) -> Hash | None:
@@ -133,9 +269,7 @@ def _hset_generic(c: Client, argv: Argv, name: str) -> int:
         raise e.wrong_args(name)
     key = argv[1]
     h = _get_or_create(c, key)
-    added = 0
-    for i in range(2, len(argv), 2):
-        added += h.set(argv[i], argv[i + 1])
+    added = h.set_many(argv, 2)
     c.db.modified(key, h)
     return added
 
@@ -158,7 +292,7 @@ def hsetnx_command(c: Client, argv: Argv) -> Reply:
     """HSETNX key field value"""
     key, field = argv[1], argv[2]
     h = _get_hash(c, key, True)
-    if h is not None and field in h.d:
+    if h is not None and field in h:
         return 0
     h = _get_or_create(c, key)
     h.set(field, argv[3])
@@ -169,8 +303,8 @@ def hsetnx_command(c: Client, argv: Argv) -> Reply:
 @command("HGET", 3, READONLY | FAST, keys=(1, 1, 1))
 def hget_command(c: Client, argv: Argv) -> Reply:
     """HGET key field"""
-    h = _get_hash(c, argv[1])
-    return None if h is None else h.d.get(argv[2])
+    h = c.db.get_typed(argv[1], Hash, False)
+    return None if h is None else h.get(argv[2])
 
 
 @command("HMGET", -3, READONLY | FAST, keys=(1, 1, 1))
@@ -179,7 +313,7 @@ def hmget_command(c: Client, argv: Argv) -> Reply:
     h = _get_hash(c, argv[1])
     if h is None:
         return [None] * (len(argv) - 2)
-    get = h.d.get
+    get = h.get
     return [get(f) for f in argv[2:]]
 
 
@@ -200,14 +334,14 @@ def hdel_command(c: Client, argv: Argv) -> Reply:
 def hlen_command(c: Client, argv: Argv) -> Reply:
     """HLEN key"""
     h = _get_hash(c, argv[1])
-    return 0 if h is None else len(h.d)
+    return 0 if h is None else len(h)
 
 
 @command("HSTRLEN", 3, READONLY | FAST, keys=(1, 1, 1))
 def hstrlen_command(c: Client, argv: Argv) -> Reply:
     """HSTRLEN key field"""
     h = _get_hash(c, argv[1])
-    value = None if h is None else h.d.get(argv[2])
+    value = None if h is None else h.get(argv[2])
     return 0 if value is None else len(value)
 
 
@@ -215,28 +349,28 @@ def hstrlen_command(c: Client, argv: Argv) -> Reply:
 def hexists_command(c: Client, argv: Argv) -> Reply:
     """HEXISTS key field"""
     h = _get_hash(c, argv[1])
-    return int(h is not None and argv[2] in h.d)
+    return int(h is not None and argv[2] in h)
 
 
 @command("HGETALL", 2, READONLY, keys=(1, 1, 1))
 def hgetall_command(c: Client, argv: Argv) -> Reply:
     """HGETALL key"""
     h = _get_hash(c, argv[1])
-    return [] if h is None else [x for pair in h.d.items() for x in pair]
+    return [] if h is None else [x for pair in h.items() for x in pair]
 
 
 @command("HKEYS", 2, READONLY, keys=(1, 1, 1))
 def hkeys_command(c: Client, argv: Argv) -> Reply:
     """HKEYS key"""
     h = _get_hash(c, argv[1])
-    return [] if h is None else list(h.d)
+    return [] if h is None else h.keys()
 
 
 @command("HVALS", 2, READONLY, keys=(1, 1, 1))
 def hvals_command(c: Client, argv: Argv) -> Reply:
     """HVALS key"""
     h = _get_hash(c, argv[1])
-    return [] if h is None else list(h.d.values())
+    return [] if h is None else h.values()
 
 
 @command("HINCRBY", 4, WRITE | DENYOOM | FAST, keys=(1, 1, 1))
@@ -245,7 +379,7 @@ def hincrby_command(c: Client, argv: Argv) -> Reply:
     key, field = argv[1], argv[2]
     incr = get_int(argv[3])
     h = _get_hash(c, key, True)
-    old = None if h is None else h.d.get(field)
+    old = None if h is None else h.get(field)
     value = 0
     if old is not None:
         parsed = parse_int(old)
@@ -273,7 +407,7 @@ def hincrbyfloat_command(c: Client, argv: Argv) -> Reply:
     if isinstance(incr, float):  # +-inf
         raise e.err("value is NaN or Infinity")
     h = _get_hash(c, key, True)
-    old = None if h is None else h.d.get(field)
+    old = None if h is None else h.get(field)
     value: Any = 0
     if old is not None:
         value = parse_long_double(old)
@@ -308,18 +442,18 @@ def hrandfield_command(c: Client, argv: Argv) -> Reply:
         h = _get_hash(c, argv[1])
         if h is None or count == 0:
             return []
-        fields = list(h.d)
+        fields = h.keys()
         if count > 0:
             chosen = sample_distinct(fields, count)
         else:
             chosen = sample_with_repetition(fields, -count)
         if not withvalues:
             return chosen
-        return [x for f in chosen for x in (f, h.d[f])]
+        return [x for f in chosen for x in (f, h.get(f))]
     h = _get_hash(c, argv[1])
     if h is None:
         return None
-    return sample_distinct(list(h.d), 1)[0]
+    return sample_distinct(h.keys(), 1)[0]
 
 
 @command("HSCAN", -3, READONLY, keys=(1, 1, 1))
@@ -334,7 +468,7 @@ def hscan_command(c: Client, argv: Argv) -> Reply:
     out = []
     for f in fields:
         if pattern is None or glob_match(pattern, f):
-            value = h.d.get(f)
+            value = h.get(f)
             if value is not None:
                 out += [f, value]
     return [b"%d" % nxt, out]

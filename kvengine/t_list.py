@@ -7,6 +7,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
+from kvengine import packed
 from kvengine.blocking import Block, deadline_from, may_block, parse_timeout
 from kvengine.commands import (
     BLOCKING,
@@ -29,59 +30,191 @@ if TYPE_CHECKING:
 
 # Size model (bytes), calibrated against CPython's RSS growth: the List object and its
 # deque (whose first block alone is ~520 B), and per item a bytes object and a slot.
+# Packed: the List object and its one bytes object, plus that object's length.
 LIST_BASE_BYTES = 850
 LIST_ENTRY_BYTES = 42
+LIST_PACKED_BASE_BYTES = 80
+# Redis 7.0's list-max-listpack-size -2: a quicklist node holds up to 8 kB of listpack.
+# A list stays packed while it would fit in one such node (OBJECT ENCODING is
+# "quicklist" either way in 7.0, so the choice is invisible).
+LIST_MAX_PACKED_BYTES = 8192
 
 
 @register_type
 class List:
-    """A Redis list: a deque of bytes.  O(1) at both ends, O(n) in the middle (as
-    Redis's quicklist).  ``mem`` follows the size model incrementally."""
+    """A Redis list of bytes.
+
+    Small lists (up to one quicklist node's worth, LIST_MAX_PACKED_BYTES) are packed in
+    one bytes object (``lp``): each item escaped (kvengine/packed.py) after a 0x00, so
+    a push or pop at either end is one slice; bigger lists become a deque, for good.
+    ``q`` answers the items as a deque either way (a decoded copy while packed: change
+    a list through its methods, or assign ``q``).  O(1) at both ends as a deque, O(n)
+    in the middle (as Redis's quicklist); ``mem`` follows the size model.
+    """
 
     redis_type = "list"
-    __slots__ = ("q", "mem", "acct")
+    __slots__ = ("lp", "_q", "mem", "acct")
 
     def __init__(self, items: Any = ()) -> None:
-        self.q: deque[bytes] = deque(items)
-        self.mem = LIST_BASE_BYTES + sum(LIST_ENTRY_BYTES + len(x) for x in self.q)
+        self.lp: bytes | None = b""
+        self._q: deque[bytes] | None = None
+        self.mem = LIST_PACKED_BASE_BYTES
+        self._assign(items)
+
+    def _assign(self, items: Any) -> None:
+        """Make the list hold `items`: packed if it still is and they fit."""
+        if self.lp is not None:
+            lp = b"".join([b"\x00" + packed.escape(x) for x in items])
+            if len(lp) <= LIST_MAX_PACKED_BYTES:
+                self.lp = lp
+                self.mem = LIST_PACKED_BASE_BYTES + len(lp)
+                return
+            self.lp = None
+            self._q = deque(_unpack(lp))
+        else:
+            self._q = deque(items)
+        self.recount()
+
+    @property
+    def q(self) -> deque[bytes]:
+        """The items (a decoded copy while packed)."""
+        if self.lp is None:
+            return self._q  # type: ignore[return-value]
+        return deque(_unpack(self.lp))
+
+    @q.setter
+    def q(self, items: deque[bytes]) -> None:
+        self._assign(items)
+
+    @property
+    def packed(self) -> bool:
+        """True while packed in one bytes object."""
+        return self.lp is not None
 
     def __len__(self) -> int:
-        return len(self.q)
+        lp = self.lp
+        if lp is None:
+            return len(self._q)  # type: ignore[arg-type]
+        return lp.count(b"\x00")
 
     def __iter__(self) -> Any:
-        return iter(self.q)
+        lp = self.lp
+        return iter(self._q if lp is None else _unpack(lp))  # type: ignore[arg-type]
+
+    def range(self, start: int, stop: int) -> list[bytes]:
+        """The items at positions [start, stop) (LRANGE)."""
+        lp = self.lp
+        if lp is None:
+            return list(islice(self._q, start, stop))  # type: ignore[arg-type]
+        return _unpack(lp)[start:stop]
 
     def push(self, item: bytes, left: bool) -> None:
         """Add at the head (left) or the tail."""
-        (self.q.appendleft if left else self.q.append)(item)
+        lp = self.lp
+        if lp is not None:
+            entry = b"\x00" + packed.escape(item)
+            new = entry + lp if left else lp + entry
+            if len(new) <= LIST_MAX_PACKED_BYTES:
+                self.lp = new
+                self.mem = LIST_PACKED_BASE_BYTES + len(new)
+                return
+            self.convert()
+        (self._q.appendleft if left else self._q.append)(item)  # type: ignore[union-attr]
         self.mem += LIST_ENTRY_BYTES + len(item)
 
     def pop(self, left: bool) -> bytes:
-        """Remove from the head (left) or the tail."""
-        item = self.q.popleft() if left else self.q.pop()
+        """Remove from the head (left) or the tail (IndexError if empty)."""
+        lp = self.lp
+        if lp is not None:
+            if not lp:
+                raise IndexError("pop from an empty list")
+            if left:
+                end = lp.find(b"\x00", 1)
+                item, self.lp = (lp[1:], b"") if end < 0 else (lp[1:end], lp[end:])
+            else:
+                start = lp.rfind(b"\x00")
+                item, self.lp = lp[start + 1:], lp[:start]
+            self.mem = LIST_PACKED_BASE_BYTES + len(self.lp)
+            return packed.unescape(item)
+        item = self._q.popleft() if left else self._q.pop()  # type: ignore[union-attr]
         self.mem -= LIST_ENTRY_BYTES + len(item)
         return item
 
+    def set_item(self, index: int, item: bytes) -> None:
+        """LSET: replace the item at `index` (0 <= index < len)."""
+        if self.lp is None:
+            self._q[index] = item  # type: ignore[index]
+            self.recount()
+            return
+        items = self.q
+        items[index] = item
+        self._assign(items)
+
+    def insert(self, index: int, item: bytes) -> None:
+        """LINSERT: put `item` before position `index`."""
+        if self.lp is None:
+            self._q.insert(index, item)  # type: ignore[union-attr]
+            self.recount()
+            return
+        items = self.q
+        items.insert(index, item)
+        self._assign(items)
+
+    def convert(self) -> None:
+        """Packed -> deque, for good."""
+        if self.lp is not None:
+            self._q, self.lp = deque(_unpack(self.lp)), None
+            self.recount()
+
     def recount(self) -> None:
         """Recompute ``mem`` after a bulk edit (LREM, LTRIM, LINSERT, LSET)."""
-        self.mem = LIST_BASE_BYTES + sum(LIST_ENTRY_BYTES + len(x) for x in self.q)
+        if self.lp is not None:
+            self.mem = LIST_PACKED_BASE_BYTES + len(self.lp)
+        else:
+            self.mem = LIST_BASE_BYTES + sum(LIST_ENTRY_BYTES + len(x) for x in self._q)  # type: ignore[union-attr]
 
     def encoding(self) -> str:
         """OBJECT ENCODING: every list is a quicklist in Redis 7.0."""
         return "quicklist"
 
     def copy(self) -> List:
-        """An independent copy (COPY)."""
-        return List(self.q)
+        """An independent copy (COPY; a packed list shares its immutable bytes)."""
+        if self.lp is None:
+            new = List()
+            new.lp, new._q = None, deque(self._q)  # type: ignore[arg-type]
+            new.recount()
+            return new
+        new = List()
+        new.lp, new.mem = self.lp, self.mem
+        return new
 
     def dump_state(self) -> Any:
         """The items, for msgpack."""
-        return list(self.q)
+        return list(self)
 
     @classmethod
     def load_state(cls, state: Any) -> List:
-        """Inverse of dump_state."""
-        return cls(bytes(x) for x in state)
+        """Inverse of dump_state (packed again if the items fit)."""
+        return cls([bytes(x) for x in state])
+
+    def check(self) -> None:
+        """Assert the invariants (tests call this after random operations)."""
+        if self.lp is not None:
+            assert len(self.lp) <= LIST_MAX_PACKED_BYTES
+            assert self.lp == b"".join([b"\x00" + packed.escape(x) for x in _unpack(self.lp)])
+            assert self.mem == LIST_PACKED_BASE_BYTES + len(self.lp)
+        else:
+            assert self.mem == LIST_BASE_BYTES + sum(LIST_ENTRY_BYTES + len(x) for x in self._q)  # type: ignore[union-attr]
+
+
+def _unpack(lp: bytes) -> list[bytes]:
+    """The items of a packed list."""
+    if not lp:
+        return []
+    items = lp[1:].split(b"\x00")
+    if 2 in lp:
+        return [packed.unescape(x) for x in items]
+    return items
 
 
 def _get_list(c: Client, key: bytes, write: bool = False) -> List | None:
@@ -210,7 +343,7 @@ def lrange_command(c: Client, argv: Argv) -> Reply:
     bounds = _range(start, end, len(lst))
     if bounds is None:
         return []
-    return list(islice(lst.q, bounds[0], bounds[1] + 1))
+    return lst.range(bounds[0], bounds[1] + 1)
 
 
 @command("LINDEX", 3, READONLY, keys=(1, 1, 1))
@@ -236,8 +369,7 @@ def lset_command(c: Client, argv: Argv) -> Reply:
         index += len(lst)
     if not 0 <= index < len(lst):
         raise e.err(e.OUT_OF_RANGE)
-    lst.q[index] = argv[3]
-    lst.recount()
+    lst.set_item(index, argv[3])
     c.db.modified(argv[1], lst)
     return OK
 
@@ -255,8 +387,7 @@ def linsert_command(c: Client, argv: Argv) -> Reply:
         i = lst.q.index(argv[3])
     except ValueError:
         return -1
-    lst.q.insert(i if where == b"BEFORE" else i + 1, argv[4])
-    lst.recount()
+    lst.insert(i if where == b"BEFORE" else i + 1, argv[4])
     c.db.modified(argv[1], lst)
     return len(lst)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
@@ -18,88 +19,185 @@ if TYPE_CHECKING:
 # set listpack (7.2 added one), so anything else is a hashtable.
 SET_MAX_INTSET_ENTRIES = 512
 # Size model (bytes), calibrated against CPython's RSS growth: the Set object and its
-# set table, and per member a bytes object and a table slot (+ its length).
+# set table, and per member a bytes object and a table slot (+ its length).  Intset:
+# the Set object and its one bytes object, plus that object's length.
 SET_BASE_BYTES = 500
 SET_ENTRY_BYTES = 73
+SET_INTSET_BASE_BYTES = 120
 
 
 @register_type
 class Set:
-    """A Redis set of bytes members.  O(1) membership; ``intset`` is Redis's
-    compact-encoding flag (one-way); ``mem`` follows the size model incrementally."""
+    """A Redis set of bytes members.
+
+    Two encodings, as Redis 7.0's: while every member is an integer (string2ll) and
+    there are at most set-max-intset-entries, the set is an intset, packed in one
+    bytes object (``lp``): the canonical decimal texts in ascending numeric order,
+    each between 0x00 bytes (``\\x00 1 \\x00 7 \\x00 10 \\x00``), so membership is one
+    ``bytes.find`` and SMEMBERS comes out ascending as Redis's; otherwise a Python
+    set, for good (setTypeConvert).  ``mem`` follows the size model incrementally.
+    """
 
     redis_type = "set"
-    __slots__ = ("s", "intset", "mem", "acct", "version", "_scan")
+    __slots__ = ("lp", "_s", "mem", "acct", "version", "_scan")
 
     def __init__(self) -> None:
-        self.s: set[bytes] = set()
-        self.intset = True
-        self.mem = SET_BASE_BYTES
+        self.lp: bytes | None = b"\x00"
+        self._s: set[bytes] | None = None
+        self.mem = SET_INTSET_BASE_BYTES + 1
         self.version = 0
         self._scan: ScanOrder | None = None
 
+    @property
+    def intset(self) -> bool:
+        """True while intset-encoded."""
+        return self.lp is not None
+
+    @property
+    def s(self) -> set[bytes]:
+        """The members as a set: the set itself once converted, a decoded copy while an
+        intset (read-only use: change a set through add/remove)."""
+        if self._s is not None:
+            return self._s
+        return set(self.members())
+
     def __len__(self) -> int:
-        return len(self.s)
+        lp = self.lp
+        if lp is None:
+            return len(self._s)  # type: ignore[arg-type]
+        return lp.count(b"\x00") - 1
+
+    def __contains__(self, member: bytes) -> bool:
+        lp = self.lp
+        if lp is None:
+            return member in self._s  # type: ignore[operator]
+        # Only canonical integer texts are stored, and none holds a 0x00 byte.
+        return 0 not in member and lp.find(b"\x00" + member + b"\x00") >= 0
+
+    def members(self) -> list[bytes]:
+        """The members (ascending integers while an intset, as Redis's)."""
+        lp = self.lp
+        if lp is None:
+            return list(self._s)  # type: ignore[arg-type]
+        return lp[1:-1].split(b"\x00") if len(lp) > 1 else []
 
     def add(self, member: bytes) -> bool:
         """Add a member; True if it is new."""
-        s = self.s
-        if member in s:
+        lp = self.lp
+        if lp is not None:
+            if member in self:
+                return False
+            n = parse_int(member)
+            if n is not None and lp.count(b"\x00") <= SET_MAX_INTSET_ENTRIES:
+                self.lp = _intset_insert(lp, member, n)
+                self.mem = SET_INTSET_BASE_BYTES + len(self.lp)
+                self.version += 1
+                return True
+            self.convert()
+        s = self._s
+        if member in s:  # type: ignore[operator]
             return False
-        s.add(member)
+        s.add(member)  # type: ignore[union-attr]
         self.version += 1
         self.mem += SET_ENTRY_BYTES + len(member)
-        if self.intset and (len(s) > SET_MAX_INTSET_ENTRIES or parse_int(member) is None):
-            self.intset = False
         return True
 
     def remove(self, member: bytes) -> bool:
         """Remove a member; True if it was there."""
-        if member not in self.s:
+        lp = self.lp
+        if lp is not None:
+            pos = lp.find(b"\x00" + member + b"\x00") if 0 not in member else -1
+            if pos < 0:
+                return False
+            self.lp = lp[:pos] + lp[pos + len(member) + 1:]
+            self.mem = SET_INTSET_BASE_BYTES + len(self.lp)
+            self.version += 1
+            return True
+        if member not in self._s:  # type: ignore[operator]
             return False
-        self.s.discard(member)
+        self._s.discard(member)  # type: ignore[union-attr]
         self.version += 1
         self.mem -= SET_ENTRY_BYTES + len(member)
         return True
 
+    def convert(self) -> None:
+        """Intset -> hashtable, for good (Redis's setTypeConvert)."""
+        if self.lp is None:
+            return
+        s = set(self.members())
+        self.lp, self._s = None, s
+        self.mem = SET_BASE_BYTES + sum(SET_ENTRY_BYTES + len(m) for m in s)
+        self.version += 1
+
     def encoding(self) -> str:
         """OBJECT ENCODING."""
-        return "intset" if self.intset else "hashtable"
+        return "intset" if self.lp is not None else "hashtable"
 
     def copy(self) -> Set:
-        """An independent copy (COPY)."""
+        """An independent copy (COPY keeps the encoding; an intset shares its bytes)."""
         new = Set()
-        new.s = set(self.s)
-        new.intset, new.mem = self.intset, self.mem
+        new.lp = self.lp
+        new._s = None if self._s is None else set(self._s)
+        new.mem = self.mem
         return new
 
     def dump_state(self) -> Any:
         """[intset flag, members] for msgpack."""
-        return [self.intset, list(self.s)]
+        return [self.lp is not None, self.members()]
 
     @classmethod
     def load_state(cls, state: Any) -> Set:
-        """Inverse of dump_state."""
-        intset, members = state
-        new = cls.of(bytes(m) for m in members)
-        new.intset = new.intset and bool(intset)
-        return new
+        """Inverse of dump_state.  The encoding is chosen afresh from the contents, as
+        Redis's RDB loading does: a shrunk set of integers comes back an intset."""
+        _, members = state
+        return cls.of(bytes(m) for m in members)
 
     @classmethod
     def of(cls, members: Any) -> Set:
-        """A new set holding `members`."""
+        """A new set holding `members` (an intset if they fit)."""
+        unique = set(members)
         new = cls()
-        for m in members:
-            new.add(m)
+        ints = [parse_int(m) for m in unique] if len(unique) <= SET_MAX_INTSET_ENTRIES else [None]
+        if None not in ints:
+            new.lp = b"\x00" + b"".join([b"%d\x00" % n for n in sorted(ints)])  # type: ignore[type-var]
+            new.mem = SET_INTSET_BASE_BYTES + len(new.lp)
+            return new
+        new.lp, new._s = None, unique
+        new.mem = SET_BASE_BYTES + sum(SET_ENTRY_BYTES + len(m) for m in unique)
         return new
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
         """SSCAN step (the whole set at once while intset-encoded, as Redis)."""
-        if self.intset:
-            return 0, sorted(self.s, key=int)
+        if self.lp is not None:
+            return 0, self.members()
         if self._scan is None:
             self._scan = ScanOrder()
-        return self._scan.scan(self.s, self.version, cursor, count)
+        return self._scan.scan(self._s, self.version, cursor, count)  # type: ignore[arg-type]
+
+    def check(self) -> None:
+        """Assert the invariants (tests call this after random operations)."""
+        if self.lp is not None:
+            ints = [parse_int(m) for m in self.members()]
+            assert None not in ints and len(ints) <= SET_MAX_INTSET_ENTRIES
+            assert ints == sorted(set(ints))  # type: ignore[type-var]
+            assert self.lp == b"\x00" + b"".join([b"%d\x00" % n for n in ints])  # type: ignore[str-format]
+            assert self.mem == SET_INTSET_BASE_BYTES + len(self.lp)
+        else:
+            assert self._s is not None
+            assert self.mem == SET_BASE_BYTES + sum(SET_ENTRY_BYTES + len(m) for m in self._s)
+
+
+def _intset_insert(lp: bytes, member: bytes, n: int) -> bytes:
+    """`lp` with the new integer `n` (canonical text `member`) in its place."""
+    if len(lp) == 1:
+        return lp + member + b"\x00"
+    last = lp.rfind(b"\x00", 0, len(lp) - 1)
+    if int(lp[last + 1:-1]) < n:  # ascending inserts: append
+        return lp + member + b"\x00"
+    texts = lp[1:-1].split(b"\x00")
+    i = bisect_left(texts, n, key=int)
+    texts.insert(i, member)
+    return b"\x00" + b"\x00".join(texts) + b"\x00"
 
 
 def _get_set(c: Client, key: bytes, write: bool = False) -> Set | None:
@@ -137,29 +235,30 @@ def srem_command(c: Client, argv: Argv) -> Reply:
 def sismember_command(c: Client, argv: Argv) -> Reply:
     """SISMEMBER key member"""
     s = _get_set(c, argv[1])
-    return int(s is not None and argv[2] in s.s)
+    return int(s is not None and argv[2] in s)
 
 
 @command("SMISMEMBER", -3, READONLY | FAST, keys=(1, 1, 1))
 def smismember_command(c: Client, argv: Argv) -> Reply:
     """SMISMEMBER key member [member ...]"""
     s = _get_set(c, argv[1])
-    members = s.s if s is not None else set()
-    return [int(m in members) for m in argv[2:]]
+    if s is None:
+        return [0] * (len(argv) - 2)
+    return [int(m in s) for m in argv[2:]]
 
 
 @command("SMEMBERS", 2, READONLY, keys=(1, 1, 1))
 def smembers_command(c: Client, argv: Argv) -> Reply:
     """SMEMBERS key"""
     s = _get_set(c, argv[1])
-    return [] if s is None else list(s.s)
+    return [] if s is None else s.members()
 
 
 @command("SCARD", 2, READONLY | FAST, keys=(1, 1, 1))
 def scard_command(c: Client, argv: Argv) -> Reply:
     """SCARD key"""
     s = _get_set(c, argv[1])
-    return 0 if s is None else len(s.s)
+    return 0 if s is None else len(s)
 
 
 @command("SPOP", -2, WRITE | FAST, keys=(1, 1, 1))
@@ -178,7 +277,7 @@ def spop_command(c: Client, argv: Argv) -> Reply:
         return None if count is None else []
     if count == 0:
         return []
-    chosen = sample_distinct(list(s.s), 1 if count is None else count)
+    chosen = sample_distinct(s.members(), 1 if count is None else count)
     for m in chosen:
         s.remove(m)
     c.db.modified(key, s)
@@ -197,10 +296,10 @@ def srandmember_command(c: Client, argv: Argv) -> Reply:
         s = _get_set(c, argv[1])
         if s is None or count == 0:
             return []
-        members = list(s.s)
+        members = s.members()
         return sample_distinct(members, count) if count > 0 else sample_with_repetition(members, -count)
     s = _get_set(c, argv[1])
-    return None if s is None else sample_distinct(list(s.s), 1)[0]
+    return None if s is None else sample_distinct(s.members(), 1)[0]
 
 
 @command("SMOVE", 4, WRITE | FAST, keys=(1, 2, 1))
@@ -214,7 +313,7 @@ def smove_command(c: Client, argv: Argv) -> Reply:
     if type(src) is not Set or (dst is not None and type(dst) is not Set):
         raise e.wrongtype()
     if src is dst:
-        return int(member in src.s)
+        return int(member in src)
     if not src.remove(member):
         return 0
     c.db.modified(src_key, src)
@@ -342,5 +441,5 @@ def sscan_command(c: Client, argv: Argv) -> Reply:
         return [b"0", []]
     count, pattern, _ = scan_options(argv, 3, False)
     nxt, members = s.scan(cursor, count)
-    out = [m for m in members if m in s.s and (pattern is None or glob_match(pattern, m))]
+    out = [m for m in members if m in s and (pattern is None or glob_match(pattern, m))]
     return [b"%d" % nxt, out]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from kvengine import exceptions as e
 from kvengine._native import KEEP_EXPIRE, NO_EXPIRE
 from kvengine.commands import DENYOOM, FAST, READONLY, WRITE, Argv, Reply, command
+from kvengine.expire import mstime
 from kvengine.reply import OK
 from kvengine.util import (
     LLONG_MAX,
@@ -77,7 +78,7 @@ def expire_ms_from_arg(c: Client, arg: bytes, flags: int, name: str) -> int:
     if seconds:
         ms *= 1000
     if flags & (EX | PX):
-        now = c.server.now
+        now = mstime(c)
         if ms > LLONG_MAX - now:
             raise e.err(e.INVALID_EXPIRE.format(name))
         ms += now
@@ -178,7 +179,7 @@ def getex_command(c: Client, argv: Argv) -> Reply:
     # Redis 7.0 validates the expire time only once it found the key.
     when = expire_ms_from_arg(c, expire, flags, "getex") if expire is not None else NO_EXPIRE
     if expire is not None:
-        if when <= c.server.now and not c.server.loading:
+        if when <= mstime(c) and not c.server.loading:  # checkAlreadyExpired
             db.table.delete(key)
             c.prop = [[b"DEL", key]]
         else:

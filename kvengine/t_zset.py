@@ -19,12 +19,14 @@ set exactly).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
 
 from kvengine import exceptions as e
+from kvengine import packed
 from kvengine.blocking import Block, deadline_from, may_block, parse_timeout
 from kvengine.commands import (
     BLOCKING,
@@ -54,6 +56,8 @@ ZSET_MAX_LISTPACK_VALUE = 64
 # and sorted list, and per member a dict slot, a float, a tuple and a sorted-list slot.
 ZSET_BASE_BYTES = 600
 ZSET_ENTRY_BYTES = 182
+# Listpack: the ZSet object and its one bytes object, plus that object's length.
+ZSET_LISTPACK_BASE_BYTES = 170
 
 NOT_FLOAT = e.NOT_FLOAT
 NAN_RESULT = "resulting score is not a number (NaN)"
@@ -89,65 +93,146 @@ TOP = _Top()
 class ZSet:
     """A Redis sorted set: bytes members with float scores, ordered by (score, member).
 
+    Two encodings, as Redis's (one factory, this class; zsetConvert's one-way rule):
+    while small (zset-max-listpack-entries/value) the set lives packed in one bytes
+    object (``lp``, kvengine/packed.py) in (score, member) order, and ZSCORE is a
+    ``bytes.find``; past a threshold it converts for good to a dict (``d``) plus a
+    ``SortedList`` (``sl``).  A packed set still answers ``d`` and ``sl``, read-only,
+    from a decoded view cached for the last packed bytes object decoded.
+
     Runtime complexity: O(1) score lookup, O(log n) add/remove/rank, O(log n + k)
-    for a range of k members.  ``listpack`` is Redis's compact-encoding flag
-    (one-way); ``mem`` follows the size model incrementally.
+    for a range of k members; packed, O(n) (n <= 128).  ``mem`` follows the size
+    model incrementally.
     """
 
     redis_type = "zset"
-    __slots__ = ("d", "sl", "listpack", "mem", "acct", "version", "_scan")
+    __slots__ = ("lp", "_d", "_sl", "mem", "acct", "version", "_scan")
 
     def __init__(self) -> None:
-        self.d: dict[bytes, float] = {}
-        self.sl: SortedList = SortedList()
-        self.listpack = True
-        self.mem = ZSET_BASE_BYTES
+        self.lp: bytes | None = b""
+        self._d: dict[bytes, float] | None = None
+        self._sl: SortedList | None = None
+        self.mem = ZSET_LISTPACK_BASE_BYTES
         self.acct = 0  # the part of `mem` the keyspace has accounted (set by Table.set)
         self.version = 0
         self._scan: ScanOrder | None = None
 
+    @property
+    def listpack(self) -> bool:
+        """True while packed (OBJECT ENCODING listpack)."""
+        return self.lp is not None
+
+    def _view(self) -> tuple[dict[bytes, float], SortedList]:
+        global _VIEW
+        lp = self.lp
+        if lp is None:
+            return self._d, self._sl  # type: ignore[return-value]
+        view = _VIEW
+        if view[0] is not lp:
+            pairs = [(float(s), m) for m, s in packed.pairs(lp)]
+            view = _VIEW = (lp, {m: s for s, m in pairs}, SortedList(pairs))
+        return view[1], view[2]
+
+    @property
+    def d(self) -> dict[bytes, float]:
+        """member -> score (read-only while packed: change the set through its methods)."""
+        return self._view()[0]
+
+    @property
+    def sl(self) -> SortedList:
+        """(score, member) in order (read-only while packed)."""
+        return self._view()[1]
+
     def __len__(self) -> int:
-        return len(self.d)
+        lp = self.lp
+        if lp is None:
+            return len(self._d)  # type: ignore[arg-type]
+        return lp.count(packed.SEP)
 
     def __iter__(self) -> Iterator[tuple[float, bytes]]:
         """(score, member) pairs in order."""
         return iter(self.sl)
 
+    def score(self, member: bytes) -> float | None:
+        """`member`'s score, or None."""
+        lp = self.lp
+        if lp is None:
+            return self._d.get(member)  # type: ignore[union-attr]
+        # packed.lookup, inlined (ZSCORE's latency); scores never hold 0x00-0x02.
+        if 0 in member or 1 in member or 2 in member:
+            member = packed.escape(member)
+        needle = b"\x00" + member + b"\x01"
+        pos = lp.find(needle)
+        if pos < 0:
+            return None
+        pos += len(needle)
+        end = lp.find(b"\x00", pos)
+        return float(lp[pos:end] if end >= 0 else lp[pos:])
+
     def add(self, member: bytes, score: float) -> bool:
         """Set `member`'s score (adding it if new); True if it is new.
 
-        Runtime complexity: O(log n)
+        Runtime complexity: O(log n); O(n) packed
         """
-        d = self.d
-        old = d.get(member)
+        lp = self.lp
+        if lp is not None:
+            old = packed.lookup(lp, member)
+            if old is not None:
+                if float(old) != score:  # -0 == 0: no change, as Redis's `score != curscore`
+                    self._set_lp(_lp_insert(packed.remove(lp, member), member, score))  # type: ignore[arg-type]
+                    self.version += 1
+                return False
+            if lp.count(packed.SEP) < ZSET_MAX_LISTPACK_ENTRIES and len(member) <= ZSET_MAX_LISTPACK_VALUE:
+                self._set_lp(_lp_insert(lp, member, score))
+                self.version += 1
+                return True
+            self.convert()
+        d, sl = self._d, self._sl
+        old = d.get(member)  # type: ignore[union-attr]
         if old is not None:
-            if old != score:  # -0 == 0: no change, as Redis's `score != curscore`
-                if self.listpack and score == 0.0:
-                    score = 0.0  # a listpack stores "-0" as the integer 0
-                self.sl.remove((old, member))
-                self.sl.add((score, member))
-                d[member] = score
+            if old != score:
+                sl.remove((old, member))  # type: ignore[union-attr]
+                sl.add((score, member))  # type: ignore[union-attr]
+                d[member] = score  # type: ignore[index]
                 self.version += 1
             return False
-        if self.listpack and (len(d) >= ZSET_MAX_LISTPACK_ENTRIES or len(member) > ZSET_MAX_LISTPACK_VALUE):
-            self.listpack = False
-        if self.listpack and score == 0.0:
-            score = 0.0  # a listpack stores "-0" as the integer 0
-        d[member] = score
-        self.sl.add((score, member))
+        d[member] = score  # type: ignore[index]
+        sl.add((score, member))  # type: ignore[union-attr]
         self.mem += ZSET_ENTRY_BYTES + len(member)
         self.version += 1
         return True
 
+    def _set_lp(self, lp: bytes) -> None:
+        self.lp = lp
+        self.mem = ZSET_LISTPACK_BASE_BYTES + len(lp)
+
+    def convert(self) -> None:
+        """Listpack -> skiplist, for good (Redis's zsetConvert; SORT does it too)."""
+        if self.lp is None:
+            return
+        d, sl = self._view()
+        self._d, self._sl = dict(d), SortedList(sl)
+        self.lp = None
+        self.mem = ZSET_BASE_BYTES + sum(ZSET_ENTRY_BYTES + len(m) for m in d)
+        self.version += 1
+
     def remove(self, member: bytes) -> bool:
         """Remove `member`; True if it was there.
 
-        Runtime complexity: O(log n)
+        Runtime complexity: O(log n); O(n) packed
         """
-        score = self.d.pop(member, None)
+        lp = self.lp
+        if lp is not None:
+            new = packed.remove(lp, member)
+            if new is None:
+                return False
+            self._set_lp(new)
+            self.version += 1
+            return True
+        score = self._d.pop(member, None)  # type: ignore[union-attr]
         if score is None:
             return False
-        self.sl.remove((score, member))
+        self._sl.remove((score, member))  # type: ignore[union-attr]
         self.mem -= ZSET_ENTRY_BYTES + len(member)
         self.version += 1
         return True
@@ -155,16 +240,24 @@ class ZSet:
     def delete_positions(self, start: int, stop: int) -> list[tuple[float, bytes]]:
         """Remove the members at positions [start, stop) in order; return them.
 
-        Runtime complexity: O(log n + k)
+        Runtime complexity: O(log n + k); O(n) packed
         """
         if start >= stop:
             return []
-        sl = self.sl
-        gone = list(sl.islice(start, stop))
-        del sl[start:stop]
-        d = self.d
+        lp = self.lp
+        if lp is not None:
+            entries = lp.split(packed.SEP)  # entries[0] is the empty prefix
+            gone = entries[start + 1:stop + 1]
+            del entries[start + 1:stop + 1]
+            self._set_lp(packed.SEP.join(entries))
+            self.version += 1
+            return [(float(sc), m) for m, sc in packed.pairs(packed.SEP + packed.SEP.join(gone))] if gone else []
+        sl = self._sl
+        gone = list(sl.islice(start, stop))  # type: ignore[union-attr]
+        del sl[start:stop]  # type: ignore[index]
+        d = self._d
         for _, member in gone:
-            del d[member]
+            del d[member]  # type: ignore[union-attr]
             self.mem -= ZSET_ENTRY_BYTES + len(member)
         self.version += 1
         return gone
@@ -264,56 +357,107 @@ class ZSet:
 
     def encoding(self) -> str:
         """OBJECT ENCODING."""
-        return "listpack" if self.listpack else "skiplist"
+        return "listpack" if self.lp is not None else "skiplist"
 
     def copy(self) -> ZSet:
-        """An independent copy (COPY keeps the encoding, as Redis's zsetDup)."""
+        """An independent copy (COPY keeps the encoding, as Redis's zsetDup; a packed
+        set shares its immutable bytes)."""
         new = ZSet()
-        new.d = dict(self.d)
-        new.sl = SortedList(self.sl)
-        new.listpack, new.mem = self.listpack, self.mem
+        if self.lp is None:
+            new.lp, new._d, new._sl = None, dict(self._d), SortedList(self._sl)  # type: ignore[arg-type]
+        else:
+            new.lp = self.lp
+        new.mem = self.mem
         return new
 
     def dump_state(self) -> Any:
         """[listpack flag, [member, score, ...]] for msgpack."""
-        return [self.listpack, [x for score, member in self.sl for x in (member, score)]]
+        return [self.lp is not None, [x for score, member in self.sl for x in (member, score)]]
 
     @classmethod
     def load_state(cls, state: Any) -> ZSet:
-        """Inverse of dump_state."""
-        listpack, flat = state
-        new = cls()
-        new.listpack = bool(listpack)
-        for i in range(0, len(flat), 2):
-            new.add(bytes(flat[i]), float(flat[i + 1]))
-        return new
+        """Inverse of dump_state.  The encoding is chosen afresh from the contents, as
+        Redis's RDB loading does: a small set made a skiplist by SORT comes back packed."""
+        _, flat = state
+        return cls.of((bytes(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2))
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[bytes, float]]) -> ZSet:
-        """A new sorted set holding (member, score) `pairs` (the *STORE results)."""
-        new = cls()
+        """A new sorted set holding (member, score) `pairs` (later pairs win), packed
+        if it fits (the *STORE results, RESTORE)."""
+        d: dict[bytes, float] = {}
         for member, score in pairs:
-            new.add(member, score)
+            d[member] = score
+        new = cls()
+        if len(d) <= ZSET_MAX_LISTPACK_ENTRIES and all(len(m) <= ZSET_MAX_LISTPACK_VALUE for m in d):
+            new._set_lp(_lp_pack(sorted((0.0 if s == 0.0 else s, m) for m, s in d.items())))
+            return new
+        new.lp, new._d = None, d
+        new._sl = SortedList((s, m) for m, s in d.items())
+        new.mem = ZSET_BASE_BYTES + sum(ZSET_ENTRY_BYTES + len(m) for m in d)
         return new
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
         """ZSCAN step over members (the whole set at once while listpack-encoded, as Redis)."""
-        if self.listpack:
-            return 0, [m for _, m in self.sl]
+        if self.lp is not None:
+            return 0, packed.keys(self.lp)
         if self._scan is None:
             self._scan = ScanOrder()
-        return self._scan.scan(self.d, self.version, cursor, count)
+        return self._scan.scan(self._d, self.version, cursor, count)  # type: ignore[arg-type]
 
     def check(self) -> None:
         """Assert the invariants (tests call this after random operations)."""
-        self.sl._check()
-        assert len(self.d) == len(self.sl)
-        for score, member in self.sl:
-            assert self.d[member] == score and not math.isnan(score)
-        assert self.mem == ZSET_BASE_BYTES + sum(ZSET_ENTRY_BYTES + len(m) for m in self.d)
-        if self.listpack:
-            assert len(self.d) <= ZSET_MAX_LISTPACK_ENTRIES
-            assert all(len(m) <= ZSET_MAX_LISTPACK_VALUE for m in self.d)
+        d, sl = self._view()
+        sl._check()
+        assert len(d) == len(sl) == len(self)
+        for score, member in sl:
+            assert d[member] == score and not math.isnan(score)
+        if self.lp is not None:
+            assert len(d) <= ZSET_MAX_LISTPACK_ENTRIES
+            assert all(len(m) <= ZSET_MAX_LISTPACK_VALUE for m in d)
+            assert self.lp == _lp_pack(list(sl))
+            assert self.mem == ZSET_LISTPACK_BASE_BYTES + len(self.lp)
+        else:
+            assert self.mem == ZSET_BASE_BYTES + sum(ZSET_ENTRY_BYTES + len(m) for m in d)
+
+
+_VIEW: tuple[bytes | None, dict[bytes, float], SortedList] = (None, {}, SortedList())
+"""(packed bytes, its dict, its SortedList): the last packed set decoded, so that a
+run of reads on one small set decodes it once.  Keyed by the immutable bytes object,
+it is never stale; replaced whole (one assignment), it is safe across threads."""
+
+
+def _lp_entry(member: bytes, score: float) -> bytes:
+    """One packed entry; a listpack stores a score of -0 as the integer 0."""
+    if score == 0.0:
+        score = 0.0
+    return b"\x00" + packed.escape(member) + b"\x01" + repr(float(score)).encode()
+
+
+def _lp_pack(pairs: list[tuple[float, bytes]]) -> bytes:
+    """The packed form of (score, member) `pairs`, already in order."""
+    return b"".join([_lp_entry(m, s) for s, m in pairs])
+
+
+def _entry_key(entry: bytes) -> tuple[float, bytes]:
+    member, score = entry.split(b"\x01")
+    return float(score), packed.unescape(member)
+
+
+def _lp_insert(lp: bytes, member: bytes, score: float) -> bytes:
+    """`lp` with the new `member` inserted at its (score, member) position."""
+    entry = _lp_entry(member, score)
+    if score == 0.0:
+        score = 0.0
+    if not lp:
+        return entry
+    last = lp.rfind(b"\x00")
+    if _entry_key(lp[last + 1:]) < (score, member):  # ascending inserts: append
+        return lp + entry
+    entries = lp[1:].split(b"\x00")
+    i = bisect_right(entries, (score, member), key=_entry_key)
+    entries.insert(i, entry[1:])
+    return b"\x00" + b"\x00".join(entries)
 
 
 # -- argument parsing -------------------------------------------------------------------------
@@ -535,7 +679,7 @@ def _zadd_generic(c: Client, argv: Argv, incr: bool) -> Reply:
     for i in range(elements):
         score = scores[i]
         member = argv[j + 2 * i + 1]
-        cur = zs.d.get(member)
+        cur = zs.score(member)
         if cur is not None:
             if nx:
                 continue
@@ -598,10 +742,10 @@ def zcard_command(c: Client, argv: Argv) -> Reply:
 @command("ZSCORE", 3, READONLY | FAST, keys=(1, 1, 1))
 def zscore_command(c: Client, argv: Argv) -> Reply:
     """ZSCORE key member"""
-    zs = _get_zset(c, argv[1])
+    zs = c.db.get_typed(argv[1], ZSet, False)
     if zs is None:
         return None
-    score = zs.d.get(argv[2])
+    score = zs.score(argv[2])
     return None if score is None else format_double(score)
 
 
@@ -1061,7 +1205,7 @@ class _Source:
         if v is None:
             return None
         if type(v) is ZSet:
-            return v.d.get(member)
+            return v.score(member)
         return 1.0 if member in v.s else None  # type: ignore[union-attr]
 
 

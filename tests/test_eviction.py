@@ -130,7 +130,8 @@ def test_allkeys_random_can_evict_anything_and_stays_under(clock: ManualClock) -
 def test_eviction_is_reproducible_with_a_seed(clock: ManualClock) -> None:
     runs = []
     for _ in range(2):
-        kv = make(ManualClock(1_700_000_000_000), "allkeys-random", seed_only := 5)  # noqa: F841
+        # Tenacity 100: no time limit, so a loaded machine cannot cut one run short.
+        kv = make(ManualClock(1_700_000_000_000), "allkeys-random", 5, maxmemory_eviction_tenacity=100)
         gone = evicted_by(kv)
         fill(kv, 100)
         cap_now(kv, -3000)
@@ -295,3 +296,32 @@ def test_every_policy_holds_the_limit_under_sustained_writes(clock: ManualClock,
         # such growth while over maxmemory; kvengine does not, see docs/eviction.md).
         assert srv.used_memory() <= 60_000 + (kv.memory_usage(key) or 0) + 8 * kv.dbsize()
     assert kv.info("stats")["evicted_keys"] > 0
+
+
+def test_a_run_evicts_ahead_of_the_limit_by_a_1024th(clock: ManualClock) -> None:
+    """An eviction run goes down to evict_target (maxmemory - min(maxmemory/1024, 4 KB)),
+    so the writes after it pass the OOM gate without a run; a small limit stays
+    within one key of Redis's stop-at-the-limit."""
+    from kvengine.evict import evict_target
+
+    assert evict_target(10_000) == 10_000 - 9 and evict_target(1 << 30) == (1 << 30) - 4096
+    kv = make(clock, "allkeys-lru", samples=5)
+    fill(kv, 40_000)
+    srv = kv.server
+    limit = srv.used_memory()
+    kv.config_set("maxmemory", limit)
+    kv.set("new0", VALUE)  # not yet over: the check comes before the write
+    kv.set("new1", VALUE)  # over: one run to the target
+    runs_evicted = kv.info("stats")["evicted_keys"]
+    assert runs_evicted > 20  # ~3 KB ahead of a 3 MB limit: dozens of keys in one run
+    assert srv.used_memory() <= evict_target(limit) + kv.memory_usage("new1")
+    before = kv.info("stats")["evicted_keys"]
+    for i in range(10):  # room for these without evicting
+        kv.set(f"more{i}", VALUE)
+    assert kv.info("stats")["evicted_keys"] == before
+    small = make(clock, "allkeys-lru")
+    fill(small, 100)
+    small.config_set("maxmemory", small.server.used_memory() - 300)
+    small.set("x", "y")
+    gone = small.info("stats")["evicted_keys"]
+    assert 0 < gone <= 5 and small.server.used_memory() <= small.server.maxmemory

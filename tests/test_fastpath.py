@@ -105,3 +105,64 @@ def test_fast_get_expires_and_logs_del(clock: ManualClock) -> None:
     clock.advance(ms=5)
     assert kv.get("k") is None
     assert [op for _, op in fed] == [[b"DEL", b"k"]]
+
+
+# -- HGET and ZSCORE take the same kind of inlined path (ApiBase._read_container) ------------
+def _hget_zscore_both_ways(kv: Engine, name: str, *args: object) -> tuple[object, object]:
+    method = kv.hget if name == "HGET" else kv.zscore
+    results = []
+    for run in (lambda: method(*args), lambda: kv.execute_command(name, *args)):
+        try:
+            results.append(run())
+        except ResponseError as exc:
+            results.append((type(exc), str(exc)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize("convert", [False, True], ids=["listpack", "hashtable"])
+def test_hget_and_zscore_agree_with_the_general_path(kv: Engine, clock: ManualClock, convert: bool) -> None:
+    kv.hset("h", mapping={"f": "v", "bin\x00\x01\x02": "\x02\x00"})
+    kv.zadd("z", {"a": -0.0, "b": 1.5, "c": float("inf")})
+    kv.set("s", "x")
+    if convert:
+        for key in ("h", "z"):
+            kv.server.dbs[0].table.lookup(key.encode(), clock()).convert()
+    for name, key, arg in [("HGET", "h", "f"), ("HGET", "h", "bin\x00\x01\x02"), ("HGET", "h", "nope"),
+                           ("HGET", "missing", "f"), ("HGET", "s", "f"), ("ZSCORE", "z", "a"),
+                           ("ZSCORE", "z", "b"), ("ZSCORE", "z", "c"), ("ZSCORE", "z", "nope"),
+                           ("ZSCORE", "missing", "a"), ("ZSCORE", "s", "a")]:
+        fast, slow = _hget_zscore_both_ways(kv, name, key, arg)
+        assert fast == slow and type(fast) is type(slow), (name, key, arg, fast, slow)
+        if type(fast) is float:
+            assert str(fast) == str(slow)  # -0.0 stays -0.0 where the general path says so
+    assert kv.hget("h", "bin\x00\x01\x02") == b"\x02\x00"
+    text = kv.client(decode_responses=True)
+    assert text.hget("h", "f") == "v" == text.execute_command("HGET", "h", "f")
+    assert text.zscore("z", "b") == 1.5
+    kv.hset("t", "f", "v")
+    kv.pexpire("t", 5)
+    clock.advance(ms=5)
+    misses = kv.server.keyspace_misses
+    assert kv.hget("t", "f") is None
+    assert kv.server.stats.expired_keys == 1 and kv.server.keyspace_misses == misses + 1
+
+
+def test_hget_and_zscore_count_calls_queue_in_multi_and_refuse_when_closed(kv: Engine) -> None:
+    from kvengine.commands import TABLE
+
+    kv.hset("h", "f", "v")
+    kv.zadd("z", {"m": 2})
+    calls = TABLE[b"hget"].calls, TABLE[b"zscore"].calls
+    hits = kv.server.keyspace_hits
+    assert kv.hget("h", "f") == b"v" and kv.zscore("z", "m") == 2.0
+    assert (TABLE[b"hget"].calls, TABLE[b"zscore"].calls) == (calls[0] + 1, calls[1] + 1)
+    assert kv.server.keyspace_hits == hits + 2
+    pipe = kv.pipeline()
+    pipe.hget("h", "f")
+    pipe.zscore("z", "m")
+    assert pipe.execute() == [b"v", 2.0]
+    kv.close()
+    with pytest.raises(kvengine.ConnectionError):
+        kv.hget("h", "f")
+    with pytest.raises(kvengine.ConnectionError):
+        kv.zscore("z", "m")

@@ -164,6 +164,49 @@ def test_time_inside_a_script_is_frozen(kv: Engine, clock) -> None:
     assert kv.eval("return redis.call('get', 'k')", 0) is None
 
 
+SPIN_UNTIL = ("local function ms() local t = redis.call('time') "
+              "return t[1] * 1000 + math.floor(t[2] / 1000) end "
+              "local t0 = ms() while ms() < t0 + tonumber(ARGV[1]) do end ")
+
+
+def _run_while_clock_moves(kv: Engine, clock: Any, script: str, advance_s: float) -> Any:
+    """Run `script` in a thread and move the engine clock while it spins."""
+    st = scripting.state(kv.server)
+    t, out = start(lambda: kv.client().eval(script, 0, str(int(advance_s * 1000))))
+    event = threading.Event()
+    for _ in range(2000):
+        if st.run is not None:
+            break
+        event.wait(0.005)
+    clock.advance(advance_s)
+    t.join(30)
+    assert not t.is_alive()
+    return out[0]
+
+
+def test_relative_ttls_in_a_script_count_from_the_live_clock(kv: Engine, clock) -> None:
+    """Redis 7.0.15: a 1.5 s script ending with SET k v PX 1000 leaves k alive for 1 s
+    (Redis 7.2 counts from the script's start: k would be dead on arrival)."""
+    script = SPIN_UNTIL + ("redis.call('set', 'k', 'v', 'PX', 1000) redis.call('set', 'e', '1') "
+                           "redis.call('pexpire', 'e', 1000) redis.call('setex', 's', 1, 'v') "
+                           "return {redis.call('pttl', 'k'), redis.call('pttl', 'e'), redis.call('pttl', 's')}")
+    assert _run_while_clock_moves(kv, clock, script, 1.5) == [1000, 1000, 1000]
+    clock.advance(0.999)
+    assert kv.pttl("k") == 1 and kv.pttl("e") == 1 and kv.pttl("s") == 1
+    clock.advance(0.002)
+    assert kv.get("k") is None and kv.get("e") is None and kv.get("s") is None
+
+
+def test_key_lookups_in_a_script_stay_at_its_start(kv: Engine, clock) -> None:
+    """...while a key that expires during the script is still alive for it (both 7.0
+    and 7.2), and an EXPIRE on it counts from the live clock (7.0)."""
+    kv.set("old", "1", px=300)
+    script = SPIN_UNTIL + ("return {redis.call('exists', 'old'), redis.call('pexpire', 'old', 5000), "
+                           "redis.call('pttl', 'old')}")
+    assert _run_while_clock_moves(kv, clock, script, 0.6) == [1, 1, 5000]
+    assert kv.pttl("old") == 5000
+
+
 def test_blocking_commands_refused_in_scripts(kv: Engine) -> None:
     with pytest.raises(ResponseError, match="This Redis command is not allowed from script"):
         kv.eval("return redis.call('blpop', 'q', 0)", 0)

@@ -7,6 +7,11 @@ operations (sample, random_key) and scan order are checked against their contrac
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -14,6 +19,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from kvengine._native import pytable
 from kvengine._native.pytable import KEEP_EXPIRE, NO_EXPIRE
+
+sys.path.insert(0, os.path.dirname(__file__))
+import table_cases
 
 ctable = pytest.importorskip("kvengine._native.ctable", reason="the C table is not built")
 
@@ -216,3 +224,72 @@ def test_evict_sample_scores_follow_redis_formulas(table_cls: type, lfu: bool) -
         t.evict_sample(5, False, 7, later)
     assert t.evict_sample(0, False, 0, later) == []
     t.check()
+
+
+def _child(which: str) -> dict:
+    """Run tests/table_cases.py in a child process: a crash there (segfault, an
+    ASan/UBSan report under make test-sanitize) fails the test instead of pytest."""
+    proc = subprocess.run([sys.executable, table_cases.__file__, which], capture_output=True, text=True,
+                          timeout=300, cwd=table_cases.ROOT)
+    assert proc.returncode == 0, f"child exited {proc.returncode}:\n{proc.stderr[-4000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("kind", ["twin", "c"])
+def test_malformed_calls_raise_the_same_and_never_crash(kind: str) -> None:
+    """Wrong types, out-of-range integers, negative and huge counts, an empty table,
+    use after close: each raises what the case says (the same on both tables), and
+    the table stays consistent and usable after it."""
+    expected = {name: exc for name, _, exc in table_cases.CASES}
+    assert _child(kind) == expected
+
+
+def test_raw_c_functions_guard_null_and_bad_sizes() -> None:
+    """The cffi functions themselves: NULL table, NULL outputs, lengths over 512 MB,
+    SIZE_MAX, bad modes give an error code or an empty result, never a crash."""
+    assert _child("raw") == table_cases.RAW_EXPECTED
+
+
+def test_reseeding_keeps_every_key_findable() -> None:
+    """seed() reseeds sampling only: the hash seed of the C table cannot change under
+    its entries (it did, and every key was then in the wrong bucket)."""
+    for cls in TABLES:
+        t = cls(1)
+        for i in range(100):
+            t.set(b"k%d" % i, b"v")
+        t.seed(12345)
+        t.check()
+        assert all(t.lookup(b"k%d" % i, NOW) == b"v" for i in range(100))
+
+
+@pytest.mark.parametrize("table_cls", TABLES, ids=["twin", "c"])
+@pytest.mark.parametrize("mode,volatile", [(0, False), (1, False), (2, True), (0, True)])
+def test_evict_until_is_the_evict_drop_loop(table_cls: type, mode: int, volatile: bool) -> None:
+    """evict_until evicts the same keys, in the same order, as evict_drop called while
+    the group is over the limit, stopping under it or at max_keys; an object-valued
+    victim's bytes leave the group before the next comparison."""
+
+    def build() -> object:
+        t = table_cls(11)
+        t.set_lfu(mode == 1, 10, 1)
+        for i in range(300):
+            value = table_cases.Box() if i % 7 == 0 else b"v" * (i % 50)
+            t.set(b"k%d" % i, value, NOW + 1000 * i if volatile or i % 2 else NO_EXPIRE, NOW + i * 10)
+        for i in range(0, 300, 5):
+            t.lookup(b"k%d" % i, NOW + 5000)
+        return t
+
+    a, b = build(), build()
+    limit = a.group.total() - 4000
+    n, under = a.evict_until(limit, 1000, 5, volatile, mode, NOW + 9000)
+    dropped = 0
+    while b.group.total() > limit and b.evict_drop(5, volatile, mode, NOW + 9000):
+        dropped += 1
+    assert (n, under) == (dropped, True) and n > 0
+    assert sorted(a.keys()) == sorted(b.keys())
+    assert a.group.total() == b.group.total() <= limit
+    # max_keys bounds one call; what is left goes on the next.
+    more, under = a.evict_until(limit - 3000, 2, 5, volatile, mode, NOW + 9000)
+    assert (more, under) == (2, False)
+    a.check()
+    b.check()

@@ -14,6 +14,14 @@ the twin several times slower for no behavioural gain.
 Values: ``bytes`` are strings (stored inline by the C table); any other object is a
 value of another type (held in a Python-side slot list by the C table).  ``None`` is
 never a value, so lookups return ``None`` for "no such key".
+
+Malformed calls raise the same exceptions on both tables (the ``check_*`` helpers
+below are shared; the C table's hot paths leave the integer checks to cffi, which
+raises the same TypeError/OverflowError): keys must be ``bytes`` (TypeError), integers
+must be ints (TypeError) that fit the C type (OverflowError), counts >= 0 and modes
+0-2 (ValueError), keys and string values at most 512 MB (ValueError).  Flags
+(``touch``, ``volatile_only``) are taken by truthiness on both.  After ``close()``
+every call raises ValueError.
 """
 
 from __future__ import annotations
@@ -42,6 +50,91 @@ OBJ_SLOT = 8
 VOLATILE_OVERHEAD = 16
 BUCKET_BYTES = 8
 MIN_BUCKETS = 4
+MAX_LEN = 512 * 1024 * 1024  # Redis's proto-max-bulk-len default: the longest key or string
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+_INT32_MAX = (1 << 31) - 1
+
+
+# -- argument checks, shared by both tables so that both raise alike -----------------
+def check_int64(*values: object) -> None:
+    """Each value must be an int (TypeError) that fits in int64 (OverflowError), as
+    cffi requires of an ``int64_t`` argument."""
+    for v in values:
+        if not isinstance(v, int):
+            raise TypeError(f"an integer is required, not {type(v).__name__}")
+        if not INT64_MIN <= v <= INT64_MAX:
+            raise OverflowError("integer out of int64 range")
+
+
+def check_count(n: object) -> int:
+    """A count: an int >= 0 (huge ones are clamped by the caller, never allocated)."""
+    if not isinstance(n, int):
+        raise TypeError(f"a count must be an integer, not {type(n).__name__}")
+    if n < 0:
+        raise ValueError("a count must be >= 0")
+    return n
+
+
+def check_samples(n: object) -> None:
+    """An eviction sample size: an int >= 1 (more than 64 is taken as 64)."""
+    if not isinstance(n, int):
+        raise TypeError(f"a sample size must be an integer, not {type(n).__name__}")
+    if n < 1:
+        raise ValueError("n must be >= 1")
+
+
+def check_mode(mode: object) -> None:
+    """An eviction scoring mode: 0 LRU, 1 LFU, 2 TTL."""
+    if not isinstance(mode, int) or mode not in (0, 1, 2):
+        raise ValueError("mode must be 0, 1 or 2")
+
+
+def check_seed(seed: object) -> None:
+    """A seed is an int (any size: the C table keeps its low 64 bits)."""
+    if not isinstance(seed, int):
+        raise TypeError(f"a seed must be an integer, not {type(seed).__name__}")
+
+
+def check_lfu(log_factor: object, decay_time: object) -> None:
+    """lfu-log-factor and lfu-decay-time: ints in 0..2**31-1, as Redis's config."""
+    for v in (log_factor, decay_time):
+        if not isinstance(v, int):
+            raise TypeError(f"an integer is required, not {type(v).__name__}")
+        if not 0 <= v <= _INT32_MAX:
+            raise ValueError("lfu-log-factor and lfu-decay-time must be in 0..2147483647")
+
+
+def check_scan(cursor: object, count: object) -> None:
+    """A SCAN cursor (an unsigned 64-bit int) and a count >= 1."""
+    if not isinstance(cursor, int) or not isinstance(count, int):
+        raise TypeError("cursor and count must be integers")
+    if cursor < 0 or count < 1:
+        raise ValueError("cursor must be >= 0 and count >= 1")
+    if cursor >> 64:
+        raise OverflowError("cursor must fit in 64 bits")
+
+
+def check_key(key: object) -> None:
+    """Keys are bytes."""
+    if type(key) is not bytes:
+        raise TypeError("keys are bytes")
+
+
+def closed_class(cls: type) -> type:
+    """A subclass of `cls` (same layout, so ``close()`` can switch an instance to it)
+    whose every public method raises ValueError: use after close never reaches freed
+    memory."""
+
+    def closed(self: object, *args: object, **kwargs: object) -> None:
+        raise ValueError("the keyspace table is closed")
+
+    ns: dict[str, object] = {"__slots__": (), "__doc__": f"A closed {cls.__name__}."}
+    for name, attr in vars(cls).items():
+        if callable(attr) and (not name.startswith("_") or name in ("__len__", "__iter__")):
+            ns[name] = closed
+    ns["close"] = lambda self: None
+    return type("Closed" + cls.__name__, (cls,), ns)
 
 
 def _round8(n: int) -> int:
@@ -163,6 +256,10 @@ class Table:
     native = False
 
     def __init__(self, seed: int | None = None, group: MemGroup | None = None) -> None:
+        if seed is not None:
+            check_seed(seed)
+        if group is not None and not isinstance(group, MemGroup):
+            raise TypeError("group must be a pytable.MemGroup")
         self._d: dict[bytes, object] = {}
         self._exp: dict[bytes, int] = {}
         self._lru: dict[bytes, int] = {}
@@ -191,13 +288,22 @@ class Table:
     # -- configuration -------------------------------------------------------------
     def set_lfu(self, enabled: bool, log_factor: int = 10, decay_time: int = 1) -> None:
         """Interpret the per-key field as LFU (True) or LRU (False) from now on."""
+        check_lfu(log_factor, decay_time)
         self._lfu = bool(enabled)
         self._log_factor = int(log_factor)
         self._decay_time = int(decay_time)
 
     def seed(self, seed: int) -> None:
         """Reseed the random source used for sampling and LFU increments."""
+        check_seed(seed)
         self._rng.seed(seed)
+
+    def close(self) -> None:
+        """Drop every key and leave the group; every later call but close() raises
+        ValueError (as the C table, whose memory is freed then)."""
+        self.clear()
+        self.group.tables.remove(self)
+        self.__class__ = _ClosedTable
 
     # -- size ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -243,6 +349,10 @@ class Table:
         An expired key is deleted and appended to `self.expired`.  With `touch`, the
         key's LRU clock / LFU counter is updated as an access.
         """
+        if type(key) is not bytes:
+            raise TypeError("keys are bytes")
+        if type(now_ms) is not int or not INT64_MIN <= now_ms <= INT64_MAX:
+            check_int64(now_ms)  # raises unless an int subclass in range (as cffi)
         value = self._d.get(key)
         if value is None:
             return None
@@ -257,19 +367,23 @@ class Table:
 
     def get_expire(self, key: bytes) -> int:
         """Absolute expiry in ms, NO_EXPIRE (-1), or -2 if absent.  No expiry check."""
+        check_key(key)
         if key not in self._d:
             return -2
         return self._exp.get(key, NO_EXPIRE)
 
     def get_field(self, key: bytes) -> int | None:
         """The raw 24-bit LRU/LFU field, or None if absent."""
+        check_key(key)
         return self._lru.get(key)
 
     def set_field(self, key: bytes, field: int) -> bool:
         """Set the raw LRU/LFU field (RESTORE IDLETIME/FREQ, OBJECT FREQ tests)."""
+        check_key(key)
+        field &= LRU_CLOCK_MAX
         if key not in self._d:
             return False
-        self._lru[key] = field & LRU_CLOCK_MAX
+        self._lru[key] = field
         return True
 
     # -- writes ------------------------------------------------------------------------
@@ -280,12 +394,20 @@ class Table:
         a fresh LRU/LFU field at `now_ms`; an overwrite keeps an LFU counter (as
         Redis's dbSetValue) and refreshes an LRU clock.
         """
-        if value is None:
-            raise TypeError("a value cannot be None")
         if type(key) is not bytes:
             raise TypeError("keys are bytes")
         if expire_ms < KEEP_EXPIRE:
             raise ValueError("expire_ms must be >= 0, NO_EXPIRE or KEEP_EXPIRE")
+        if type(value) is bytes:
+            if len(value) > MAX_LEN or len(key) > MAX_LEN:
+                raise ValueError("key or value longer than 512 MB")
+        elif value is None:
+            raise TypeError("a value cannot be None")
+        elif len(key) > MAX_LEN:
+            raise ValueError("key or value longer than 512 MB")
+        if type(expire_ms) is not int or type(now_ms) is not int or expire_ms > INT64_MAX \
+                or not INT64_MIN <= now_ms <= INT64_MAX:
+            check_int64(expire_ms, now_ms)
         old = self._d.get(key)
         if old is not None and type(old) is not bytes:
             acct = getattr(old, "acct", 0)
@@ -313,6 +435,8 @@ class Table:
 
     def set_expire(self, key: bytes, expire_ms: int) -> bool:
         """Set (absolute ms) or remove (NO_EXPIRE) the expiry; False if absent."""
+        check_key(key)
+        check_int64(expire_ms)
         value = self._d.get(key)
         if value is None:
             return False
@@ -337,6 +461,8 @@ class Table:
 
     def delete(self, key: bytes) -> object:
         """Remove `key` whatever its expiry; return its value or None if absent."""
+        if type(key) is not bytes:
+            raise TypeError("keys are bytes")
         if key not in self._d:
             return None
         return self._remove(key)
@@ -377,8 +503,9 @@ class Table:
     def evict_sample(self, n: int, volatile_only: bool, mode: int, now_ms: int) -> list[tuple[int, bytes]]:
         """Up to `n` sampled (score, key) eviction candidates, higher score evicted first:
         mode 0 idle ms (LRU), 1 ``255 - decayed LFU counter``, 2 ``2**64-1 - expire`` (TTL)."""
-        if n < 0 or mode not in (0, 1, 2):
-            raise ValueError("n must be >= 0 and mode 0, 1 or 2")
+        check_count(n)
+        check_mode(mode)
+        check_int64(now_ms)
         keys = self.sample_volatile(n) if volatile_only else self.sample(n)
         out = []
         for key in keys:
@@ -396,8 +523,9 @@ class Table:
         """Evict one key: sample `n` (<= 64) scored candidates into this table's 16-slot
         pool with Redis's insertion rule, delete the best one that still exists (and
         still has a TTL when `volatile_only`), return its key; None if none can go."""
-        if n < 1 or mode not in (0, 1, 2):
-            raise ValueError("n must be >= 1 and mode 0, 1 or 2")
+        check_samples(n)
+        check_mode(mode)
+        check_int64(now_ms)
         pool = self._pool
         for _ in range(64):
             if not (self._vol if volatile_only else self._d):
@@ -419,6 +547,25 @@ class Table:
         """evict_one without returning the key: True if a key was evicted."""
         return self.evict_one(n, volatile_only, mode, now_ms) is not None
 
+    def evict_until(self, limit: int, max_keys: int, n: int, volatile_only: bool, mode: int,
+                    now_ms: int) -> tuple[int, bool]:
+        """evict_drop while the group's total is above `limit`, at most `max_keys` times
+        (see ctable.Table.evict_until): (keys evicted, total now <= limit)."""
+        check_count(max_keys)
+        check_samples(n)
+        check_mode(mode)
+        check_int64(limit, now_ms)
+        if max_keys >> 64:
+            raise OverflowError("max_keys must fit in 64 bits")
+        group = self.group
+        done = 0
+        while True:
+            if group.total() <= limit:
+                return done, True
+            if done >= max_keys or self.evict_one(n, volatile_only, mode, now_ms) is None:
+                return done, False
+            done += 1
+
     def pool_reset(self) -> None:
         """Forget the eviction pool (the policy's scores changed meaning)."""
         self._pool[:] = [None] * POOL_SIZE
@@ -431,8 +578,7 @@ class Table:
 
     def sample(self, n: int) -> list[bytes]:
         """Up to `n` random keys (as Redis's dictGetSomeKeys: may repeat, O(n))."""
-        if n < 0:
-            raise ValueError("n must be >= 0")
+        check_count(n)
         if not self._d or n == 0:
             return []
         keys = self._all
@@ -441,8 +587,7 @@ class Table:
 
     def sample_volatile(self, n: int) -> list[bytes]:
         """Up to `n` random keys that have a TTL (may repeat)."""
-        if n < 0:
-            raise ValueError("n must be >= 0")
+        check_count(n)
         vol = self._vol
         if not vol:
             return []
@@ -453,6 +598,8 @@ class Table:
         """One step of the active expiry cycle: sample up to `n` keys with a TTL and
         delete the expired ones.  Returns (keys sampled, keys deleted).
         """
+        check_count(n)
+        check_int64(now_ms)
         sampled = 0
         deleted: list[bytes] = []
         for key in self.sample_volatile(n):
@@ -479,8 +626,7 @@ class Table:
         is inserted or deleted between calls: every key present for the whole scan is
         returned at least once, as with Redis's reverse-binary cursor.
         """
-        if cursor < 0 or count < 1:
-            raise ValueError("cursor must be >= 0 and count >= 1")
+        check_scan(cursor, count)
         index, keys = self._scan_sorted()
         # Cursor c means "continue at reversed hash >= c - 1"; 0 is the start.
         start = 0 if cursor == 0 else bisect_left(index, cursor - 1)
@@ -517,3 +663,6 @@ class Table:
         assert mem == self._mem, (mem, self._mem)
         for f in self._lru.values():
             assert 0 <= f <= LRU_CLOCK_MAX
+
+
+_ClosedTable = closed_class(Table)

@@ -29,18 +29,30 @@
 #define VOLATILE_BYTES 16
 #define MAX_VALUE_LEN ((size_t)512 * 1024 * 1024)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p) /* a hint: never faults, even on a freed address */
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
 typedef struct {
     kvt_entry *e;
     int64_t expire;
 } vol_slot;
 
 /* One eviction pool slot (Redis's evictionPoolEntry): a copy of the key, since the
- * entry it names may be deleted before the pool gets to it. */
+ * entry it names may be deleted before the pool gets to it.  As Redis, every slot
+ * owns a cached buffer of EVPOOL_CACHED_KEY bytes that short keys are copied into
+ * (no malloc per candidate); `key` is that buffer, a malloc'ed copy of a longer
+ * key, or NULL for an empty slot.  The buffers travel with the slots as they shift. */
 #define EVPOOL_SIZE 16
+#define EVPOOL_CACHED_KEY 255
 typedef struct {
     uint64_t score;
     size_t klen;
     char *key;
+    char *cached; /* NULL until the pool's buffer block is allocated */
+    const kvt_entry *hint; /* where the entry was when sampled: only ever prefetched */
 } pool_slot;
 
 struct kvt {
@@ -56,6 +68,7 @@ struct kvt {
     kvt_entry *detached; /* unlinked by the last lookup/delete, until taken */
     int64_t *shared;     /* optional: a counter shared by tables that sums their usage */
     pool_slot pool[EVPOOL_SIZE]; /* eviction candidates, ascending score; key NULL = empty */
+    char *pool_buf;              /* the slots' cached key buffers, allocated on first use */
 };
 
 static inline void shared_add(kvt *t, int64_t delta) {
@@ -94,12 +107,18 @@ static uint64_t hash_bytes(const char *p, size_t n, uint64_t seed) {
     return mix64(h);
 }
 
-static uint64_t next_random(kvt *t) { /* splitmix64 */
-    uint64_t z = (t->rng += 0x9e3779b97f4a7c15ULL);
+static inline uint64_t splitmix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+static uint64_t next_random(kvt *t) { /* splitmix64 */
+    return splitmix(t->rng += 0x9e3779b97f4a7c15ULL);
+}
+
+/* What next_random will return, without drawing it (for prefetching). */
+static inline uint64_t peek_random(const kvt *t) { return splitmix(t->rng + 0x9e3779b97f4a7c15ULL); }
 
 /* ---- entries ----------------------------------------------------------------------- */
 
@@ -113,6 +132,7 @@ static inline const char *entry_value(const kvt_entry *e) { return e->data + e->
 
 int64_t kvt_entry_handle(const kvt_entry *e) {
     int64_t h;
+    if (!e || !(e->field & FLAG_OBJECT)) return KVT_EINVAL;
     memcpy(&h, entry_value(e), 8);
     return h;
 }
@@ -132,6 +152,7 @@ static void park(kvt *t, kvt_entry *e) {
 }
 
 kvt_entry *kvt_take_detached(kvt *t) {
+    if (!t) return NULL;
     kvt_entry *e = t->detached;
     t->detached = NULL;
     return e;
@@ -183,22 +204,27 @@ kvt *kvt_new(uint64_t seed) {
     t->size = MIN_BUCKETS;
     t->log_factor = 10;
     t->decay_time = 1;
+    t->seed = mix64(seed ^ 0x2545F4914F6CDD1DULL); /* the hash seed: fixed for the table's life */
     kvt_seed(t, seed);
     return t;
 }
 
+/* Only the random source: the hash seed cannot change under existing entries
+ * (every key would then sit in the wrong bucket). */
 void kvt_seed(kvt *t, uint64_t seed) {
-    t->seed = mix64(seed ^ 0x2545F4914F6CDD1DULL);
+    if (!t) return;
     t->rng = seed;
 }
 
 void kvt_set_lfu(kvt *t, int enabled, int log_factor, int decay_time) {
+    if (!t) return;
     t->lfu = enabled != 0;
     t->log_factor = log_factor < 0 ? 0 : log_factor;
     t->decay_time = decay_time < 0 ? 0 : decay_time;
 }
 
 void kvt_clear(kvt *t) {
+    if (!t) return;
     int64_t before = (int64_t)kvt_mem_usage(t);
     for (size_t i = 0; i < t->size; i++) {
         kvt_entry *e = t->buckets[i];
@@ -226,6 +252,7 @@ void kvt_clear(kvt *t) {
 void kvt_free(kvt *t) {
     if (!t) return;
     kvt_pool_reset(t);
+    free(t->pool_buf);
     t->shared = NULL; /* the counter may already be gone: a dying table reports nothing */
     kvt_clear(t);
     free(t->detached);
@@ -233,12 +260,13 @@ void kvt_free(kvt *t) {
     free(t);
 }
 
-size_t kvt_count(const kvt *t) { return t->count; }
-size_t kvt_volatile_count(const kvt *t) { return t->vol_count; }
-size_t kvt_buckets(const kvt *t) { return t->size; }
-size_t kvt_mem_usage(const kvt *t) { return t->entry_bytes + t->size * sizeof(kvt_entry *); }
+size_t kvt_count(const kvt *t) { return t ? t->count : 0; }
+size_t kvt_volatile_count(const kvt *t) { return t ? t->vol_count : 0; }
+size_t kvt_buckets(const kvt *t) { return t ? t->size : 0; }
+size_t kvt_mem_usage(const kvt *t) { return t ? t->entry_bytes + t->size * sizeof(kvt_entry *) : 0; }
 
 void kvt_share_mem(kvt *t, int64_t *cell) {
+    if (!t) return;
     shared_add(t, -(int64_t)kvt_mem_usage(t));
     t->shared = cell;
     shared_add(t, (int64_t)kvt_mem_usage(t));
@@ -251,7 +279,7 @@ static inline size_t bucket_of(const kvt *t, const char *key, size_t klen) {
 /* Rehash into `size` buckets; on allocation failure keep the old array (still valid). */
 static void resize(kvt *t, size_t size) {
     if (size < MIN_BUCKETS) size = MIN_BUCKETS;
-    if (size == t->size) return;
+    if (size == t->size || size > SIZE_MAX / sizeof(kvt_entry *)) return;
     kvt_entry **nb = calloc(size, sizeof(kvt_entry *));
     if (!nb) return;
     for (size_t i = 0; i < t->size; i++) {
@@ -272,7 +300,7 @@ static void resize(kvt *t, size_t size) {
 
 static size_t next_pow2(size_t n) {
     size_t s = MIN_BUCKETS;
-    while (s < n) s <<= 1;
+    while (s < n && s <= SIZE_MAX / 2) s <<= 1;
     return s;
 }
 
@@ -297,6 +325,7 @@ static kvt_entry *find(kvt *t, const char *key, size_t klen, kvt_entry ***prev_l
 static int vol_add(kvt *t, kvt_entry *e, int64_t expire) {
     if (t->vol_count == t->vol_cap) {
         size_t cap = t->vol_cap ? t->vol_cap * 2 : 16;
+        if (cap > UINT32_MAX || cap > SIZE_MAX / sizeof(vol_slot)) return -1; /* vidx is 32 bits */
         vol_slot *nv = realloc(t->vol, cap * sizeof(vol_slot));
         if (!nv) return -1;
         t->vol = nv;
@@ -345,6 +374,7 @@ static void unlink_entry(kvt *t, kvt_entry **link, kvt_entry *e) {
 
 int64_t kvt_lookup(kvt *t, const char *key, size_t klen, int64_t now_ms, int touch_it,
                    const char **out_val) {
+    if (!t || !out_val || (!key && klen)) return KVT_EINVAL;
     kvt_entry **link;
     kvt_entry *e = find(t, key, klen, &link);
     if (!e) return KVT_MISS;
@@ -360,7 +390,9 @@ int64_t kvt_lookup(kvt *t, const char *key, size_t klen, int64_t now_ms, int tou
 
 int kvt_set(kvt *t, const char *key, size_t klen, const char *val, size_t vlen, int is_object,
             int64_t handle, int64_t expire_ms, int64_t now_ms, int64_t *old_handle) {
-    if (klen > MAX_VALUE_LEN || (!is_object && vlen > MAX_VALUE_LEN)) return KVT_EINVAL;
+    if (!t || !old_handle || (!key && klen)) return KVT_EINVAL;
+    if (klen > MAX_VALUE_LEN || (!is_object && (vlen > MAX_VALUE_LEN || (!val && vlen))))
+        return KVT_EINVAL;
     if (expire_ms < KVT_KEEP_EXPIRE) return KVT_EINVAL;
     if (is_object) vlen = 8;
     kvt_entry **link = NULL;
@@ -419,6 +451,7 @@ int kvt_set(kvt *t, const char *key, size_t klen, const char *val, size_t vlen, 
 }
 
 int64_t kvt_delete(kvt *t, const char *key, size_t klen, const char **out_val) {
+    if (!t || !out_val || (!key && klen)) return KVT_EINVAL;
     kvt_entry **link;
     kvt_entry *e = find(t, key, klen, &link);
     if (!e) return KVT_MISS;
@@ -429,11 +462,13 @@ int64_t kvt_delete(kvt *t, const char *key, size_t klen, const char **out_val) {
 }
 
 int64_t kvt_get_expire(kvt *t, const char *key, size_t klen) {
+    if (!t || (!key && klen)) return KVT_EINVAL;
     kvt_entry *e = find(t, key, klen, NULL);
     return e ? entry_expire(t, e) : -2;
 }
 
 int kvt_set_expire(kvt *t, const char *key, size_t klen, int64_t expire_ms) {
+    if (!t || (!key && klen)) return KVT_EINVAL;
     kvt_entry *e = find(t, key, klen, NULL);
     if (!e) return 0;
     if (expire_ms < 0) {
@@ -455,11 +490,13 @@ int kvt_set_expire(kvt *t, const char *key, size_t klen, int64_t expire_ms) {
 }
 
 int64_t kvt_get_field(kvt *t, const char *key, size_t klen) {
+    if (!t || (!key && klen)) return KVT_EINVAL;
     kvt_entry *e = find(t, key, klen, NULL);
     return e ? (int64_t)(e->field & FIELD_MASK) : -1;
 }
 
 int kvt_set_field(kvt *t, const char *key, size_t klen, uint32_t field) {
+    if (!t || (!key && klen)) return KVT_EINVAL;
     kvt_entry *e = find(t, key, klen, NULL);
     if (!e) return 0;
     e->field = (e->field & ~FIELD_MASK) | (field & FIELD_MASK);
@@ -470,27 +507,45 @@ int kvt_set_field(kvt *t, const char *key, size_t klen, uint32_t field) {
  * whole chains, so n samples cost O(n) on a table at load factor ~1. */
 size_t kvt_sample(kvt *t, size_t n, int volatile_only, kvt_entry **out) {
     size_t got = 0;
+    if (!t || !out) return 0;
     if (volatile_only) {
         if (!t->vol_count) return 0;
         if (n > t->vol_count) n = t->vol_count;
-        for (; got < n; got++) out[got] = t->vol[next_random(t) % t->vol_count].e;
+        for (; got < n; got++) {
+            out[got] = t->vol[next_random(t) % t->vol_count].e;
+            PREFETCH(out[got]);
+        }
         return got;
     }
     if (!t->count) return 0;
     if (n > t->count) n = t->count;
     size_t mask = t->size - 1, i = (size_t)next_random(t) & mask;
     size_t steps = 0, max_steps = n * 10 + t->size / 4; /* bounded even on a sparse table */
+    /* The entries are scattered in memory.  First the heads of the next non-empty
+     * buckets are gathered (the bucket array is contiguous) and prefetched, so that
+     * their cache misses overlap instead of following each other; then the chains
+     * are walked in bucket order, which gives the same entries as one walk would. */
+    kvt_entry *heads[64];
     while (got < n && steps < max_steps) {
-        for (kvt_entry *e = t->buckets[i]; e && got < n; e = e->next) out[got++] = e;
-        i = (i + 1) & mask;
-        steps++;
+        size_t nh = 0;
+        while (nh < 64 && nh < n - got && steps < max_steps) {
+            kvt_entry *h = t->buckets[i];
+            i = (i + 1) & mask;
+            steps++;
+            if (h) {
+                PREFETCH(h);
+                heads[nh++] = h;
+            }
+        }
+        for (size_t k = 0; k < nh && got < n; k++)
+            for (kvt_entry *e = heads[k]; e && got < n; e = e->next) out[got++] = e;
     }
     return got;
 }
 
 size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
                         kvt_entry **out, uint64_t *scores) {
-    if (mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL) return 0;
+    if (!t || !out || !scores || mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL) return 0;
     size_t got = kvt_sample(t, n, volatile_only, out);
     uint32_t clock = lru_clock(now_ms);
     for (size_t i = 0; i < got; i++) {
@@ -510,53 +565,97 @@ size_t kvt_evict_sample(kvt *t, size_t n, int volatile_only, int mode, int64_t n
     return got;
 }
 
-void kvt_pool_reset(kvt *t) {
-    for (int k = 0; k < EVPOOL_SIZE; k++) {
-        free(t->pool[k].key);
-        t->pool[k].key = NULL;
-    }
+/* Empty slot k, freeing its key unless that is the slot's cached buffer. */
+static inline void pool_release(pool_slot *s) {
+    if (s->key != s->cached) free(s->key);
+    s->key = NULL;
 }
 
-/* Redis's evictionPoolPopulate insertion rule, slot for slot. */
-static void pool_insert(kvt *t, uint64_t score, const char *key, size_t klen) {
+void kvt_pool_reset(kvt *t) {
+    if (!t) return;
+    for (int k = 0; k < EVPOOL_SIZE; k++) pool_release(&t->pool[k]);
+}
+
+/* Give every slot its cached buffer (once per table); 0 on success. */
+static int pool_init(kvt *t) {
+    if (t->pool_buf) return 0;
+    t->pool_buf = malloc((size_t)EVPOOL_SIZE * (EVPOOL_CACHED_KEY + 1));
+    if (!t->pool_buf) return -1;
+    for (int k = 0; k < EVPOOL_SIZE; k++)
+        t->pool[k].cached = t->pool_buf + (size_t)k * (EVPOOL_CACHED_KEY + 1);
+    return 0;
+}
+
+/* Redis's evictionPoolPopulate insertion rule, slot for slot (with its cached
+ * buffers: the slot that falls off, or the empty last one, lends its buffer to
+ * the slot being filled). */
+static void pool_insert(kvt *t, uint64_t score, const kvt_entry *e) {
+    const char *key = e->data;
+    size_t klen = e->klen;
     pool_slot *pool = t->pool;
     int k = 0, last = EVPOOL_SIZE - 1;
     while (k < EVPOOL_SIZE && pool[k].key && pool[k].score < score) k++;
     if (k == 0 && pool[last].key) return; /* full, and worse than everything pooled */
-    char *copy = malloc(klen ? klen : 1);
-    if (!copy) return;
-    memcpy(copy, key, klen);
+    char *copy = NULL;
+    if (klen > EVPOOL_CACHED_KEY) {
+        copy = malloc(klen);
+        if (!copy) return;
+        memcpy(copy, key, klen);
+    }
     if (k < EVPOOL_SIZE && !pool[k].key) {
         /* an empty slot: take it */
     } else if (!pool[last].key) {
+        char *cached = pool[last].cached;
         memmove(pool + k + 1, pool + k, sizeof(pool[0]) * (size_t)(last - k));
+        pool[k].cached = cached;
     } else {
         k--;
-        free(pool[0].key);
+        char *cached = pool[0].cached;
+        pool_release(&pool[0]);
         memmove(pool, pool + 1, sizeof(pool[0]) * (size_t)k);
+        pool[k].cached = cached;
+    }
+    if (!copy) {
+        copy = pool[k].cached;
+        memcpy(copy, key, klen);
     }
     pool[k].score = score;
     pool[k].klen = klen;
     pool[k].key = copy;
+    pool[k].hint = e;
 }
 
 int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms, const char **out_val) {
     kvt_entry *cand[64];
     uint64_t scores[64];
-    if (mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL || !n) return KVT_EINVAL;
+    if (!t || !out_val || mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL || !n) return KVT_EINVAL;
+    if (pool_init(t) != 0) return KVT_ENOMEM;
     if (n > 64) n = 64;
     for (int round = 0; round < 64; round++) {
         if (!(volatile_only ? t->vol_count : t->count)) return KVT_MISS;
+        /* At a million keys an eviction is a few cache misses in a row: the sampled
+         * buckets and entries, then the bucket and entry of the pooled key that goes
+         * (often sampled many evictions ago).  Ask for both at once, so they overlap:
+         * the first sampled bucket (the random draw the sampler is about to make) and
+         * the best pooled key's bucket and entry.  Prefetches only: the hint may be a
+         * freed entry, which find() below never trusts. */
+        if (volatile_only) PREFETCH(&t->vol[peek_random(t) % t->vol_count]);
+        else PREFETCH(&t->buckets[peek_random(t) & (t->size - 1)]);
+        for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
+            if (!t->pool[k].key) continue;
+            PREFETCH(t->pool[k].hint);
+            PREFETCH(&t->buckets[bucket_of(t, t->pool[k].key, t->pool[k].klen)]);
+            break;
+        }
         size_t got = kvt_evict_sample(t, n, volatile_only, mode, now_ms, cand, scores);
-        for (size_t i = 0; i < got; i++) pool_insert(t, scores[i], cand[i]->data, cand[i]->klen);
+        for (size_t i = 0; i < got; i++) pool_insert(t, scores[i], cand[i]);
         for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
             char *key = t->pool[k].key;
             if (!key) continue;
             size_t klen = t->pool[k].klen;
-            t->pool[k].key = NULL;
             kvt_entry **link;
             kvt_entry *e = find(t, key, klen, &link);
-            free(key);
+            pool_release(&t->pool[k]);
             if (!e || (volatile_only && !(e->field & FLAG_VOLATILE))) continue; /* a ghost */
             unlink_entry(t, link, e);
             maybe_shrink(t);
@@ -570,13 +669,49 @@ int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
 int64_t kvt_evict_drop(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms) {
     const char *val;
     int64_t r = kvt_evict(t, n, volatile_only, mode, now_ms, &val);
-    if (r == KVT_MISS || r == KVT_EINVAL) return r;
+    if (r == KVT_MISS || r == KVT_EINVAL || r == KVT_ENOMEM) return r;
     kvt_entry_free(kvt_take_detached(t));
     return r;
 }
 
+size_t kvt_evict_until(kvt *t, int64_t limit, size_t max_keys, size_t n, int volatile_only,
+                       int mode, int64_t now_ms, int64_t *handle, int *status) {
+    size_t evicted = 0;
+    if (!status) return 0;
+    if (!t || !handle || !n || mode < KVT_EVICT_LRU || mode > KVT_EVICT_TTL) {
+        *status = KVT_EINVAL;
+        return 0;
+    }
+    for (;;) {
+        int64_t used = t->shared ? *t->shared : (int64_t)kvt_mem_usage(t);
+        if (used <= limit) {
+            *status = KVT_EVICT_UNDER;
+            return evicted;
+        }
+        if (evicted >= max_keys) {
+            *status = KVT_EVICT_MAX;
+            return evicted;
+        }
+        int64_t r = kvt_evict_drop(t, n, volatile_only, mode, now_ms);
+        if (r == KVT_MISS) {
+            *status = KVT_EVICT_NONE;
+            return evicted;
+        }
+        if (r == KVT_ENOMEM || r == KVT_EINVAL) {
+            *status = (int)r;
+            return evicted;
+        }
+        evicted++;
+        if (r <= KVT_OBJECT_BASE) {
+            *handle = KVT_OBJECT_BASE - r;
+            *status = KVT_EVICT_OBJECT;
+            return evicted;
+        }
+    }
+}
+
 kvt_entry *kvt_random(kvt *t) {
-    if (!t->count) return NULL;
+    if (!t || !t->count) return NULL;
     /* Random bucket until a non-empty one, then a random position in its chain. */
     size_t mask = t->size - 1;
     kvt_entry *e;
@@ -592,7 +727,9 @@ kvt_entry *kvt_random(kvt *t) {
 
 size_t kvt_expire_step(kvt *t, int64_t now_ms, size_t n, size_t *sampled, kvt_entry **out) {
     size_t removed = 0;
+    if (!sampled) return 0;
     *sampled = 0;
+    if (!t || !out) return 0;
     for (size_t j = 0; j < n && t->vol_count; j++) {
         vol_slot *s = &t->vol[next_random(t) % t->vol_count];
         (*sampled)++;
@@ -617,6 +754,11 @@ static inline uint64_t rev64(uint64_t v) {
 
 uint64_t kvt_scan(kvt *t, uint64_t cursor, size_t count, kvt_entry **out, size_t cap,
                   size_t *n_out) {
+    if (!n_out) return 0;
+    if (!t || (!out && cap)) {
+        *n_out = 0;
+        return 0;
+    }
     uint64_t mask = t->size - 1;
     size_t got = 0;
     if (count == 0) count = 1;
@@ -642,6 +784,7 @@ uint64_t kvt_scan(kvt *t, uint64_t cursor, size_t count, kvt_entry **out, size_t
 
 size_t kvt_collect(kvt *t, kvt_entry **out, size_t cap) {
     size_t got = 0;
+    if (!t || !out) return 0;
     for (size_t i = 0; i < t->size; i++)
         for (kvt_entry *e = t->buckets[i]; e && got < cap; e = e->next) out[got++] = e;
     return got;
@@ -649,6 +792,8 @@ size_t kvt_collect(kvt *t, kvt_entry **out, size_t cap) {
 
 int kvt_check(kvt *t, char *msg, size_t msglen) {
     size_t n = 0, bytes = 0, vol = 0;
+    if (!t || (!msg && msglen)) return -1;
+    if (!msg) msglen = 0; /* snprintf(NULL, 0, ...) only measures */
     if (t->size < MIN_BUCKETS || (t->size & (t->size - 1))) {
         snprintf(msg, msglen, "bucket count %zu is not a power of two >= %d", t->size, MIN_BUCKETS);
         return 1;

@@ -2,8 +2,12 @@
  * with per-key expiry and a 24-bit LRU clock / LFU counter.
  *
  * The contract (and the oracle in tests) is kvengine/_native/pytable.py; this header is
- * also what bindings/build_table.py hands to cffi.  Everything a caller can pass is
- * validated: the functions return error codes, they never abort.
+ * also what bindings/build_table.py hands to cffi.  Everything a caller can pass as a
+ * number is validated: a NULL table or output array, a count or length out of range,
+ * a size whose allocation would overflow all give an error code (or an empty result
+ * for functions that return a count), never an abort.  What C cannot check is that a
+ * buffer really holds `klen` bytes or that a pointer is live: ctable.Table passes
+ * len(bytes) and owns every pointer, and is the API to use.
  */
 #ifndef KVENGINE_TABLE_H
 #define KVENGINE_TABLE_H
@@ -39,7 +43,7 @@ typedef struct kvt kvt;
 
 kvt *kvt_new(uint64_t seed);
 void kvt_free(kvt *t);
-void kvt_seed(kvt *t, uint64_t seed);
+void kvt_seed(kvt *t, uint64_t seed); /* reseeds sampling and LFU; hashing keeps kvt_new's seed */
 void kvt_set_lfu(kvt *t, int enabled, int log_factor, int decay_time);
 
 size_t kvt_count(const kvt *t);
@@ -96,6 +100,22 @@ int64_t kvt_evict(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms,
 /* kvt_evict without handing the entry back: it is freed here (the caller only learns
  * an object handle to release: the return value is kvt_evict's). */
 int64_t kvt_evict_drop(kvt *t, size_t n, int volatile_only, int mode, int64_t now_ms);
+/* Evict through the pool (as kvt_evict) while the shared counter (kvt_share_mem) is
+ * above `limit`, at most max_keys keys, freeing each evicted entry.  Returns how
+ * many keys went; *status says why it stopped: KVT_EVICT_UNDER (at or under the
+ * limit), KVT_EVICT_OBJECT (the last key evicted held an object: its handle is in
+ * *handle, for the caller to release and account before calling again),
+ * KVT_EVICT_NONE (nothing can be evicted), KVT_EVICT_MAX (max_keys reached), or
+ * KVT_EINVAL (bad arguments, nothing done).  With no shared counter the table's own
+ * kvt_mem_usage is compared.  One call instead of one per key: the loop that the
+ * caller would run around kvt_evict_drop, with the same keys evicted in the same
+ * order. */
+#define KVT_EVICT_UNDER 0
+#define KVT_EVICT_OBJECT 1
+#define KVT_EVICT_NONE 2
+#define KVT_EVICT_MAX 3
+size_t kvt_evict_until(kvt *t, int64_t limit, size_t max_keys, size_t n, int volatile_only,
+                       int mode, int64_t now_ms, int64_t *handle, int *status);
 /* Forget the pool (when the policy's scores change meaning). */
 void kvt_pool_reset(kvt *t);
 kvt_entry *kvt_random(kvt *t);

@@ -6,8 +6,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kvengine import exceptions as e
-from kvengine.api.base import ApiBase, EncodableT, KeyT, list_or_args
+from kvengine.api.base import SLOW, ApiBase, EncodableT, KeyT, list_or_args
 from kvengine.api.callbacks import pairs_to_dict
+from kvengine.commands import TABLE
+from kvengine.t_hash import Hash
+
+_HGET = TABLE[b"hget"]
 
 
 class HashCommands(ApiBase):
@@ -49,7 +53,14 @@ class HashCommands(ApiBase):
 
     def hget(self, name: KeyT, key: KeyT) -> Any:
         """The value of one field, or None."""
-        return self._x(b"HGET", name, key)
+        k = name if type(name) is bytes else self._enc(name)
+        f = key if type(key) is bytes else self._enc(key)
+        value = self._read_container(_HGET, k, Hash, Hash.get, f)
+        if value is SLOW:
+            return self._run(_HGET, [b"HGET", k, f])  # type: ignore[attr-defined]
+        if value is not None and self.decode_responses:  # type: ignore[attr-defined]
+            return value.decode(self.encoding, self.encoding_errors)  # type: ignore[attr-defined]
+        return value
 
     def hmget(self, name: KeyT, keys: Any, *args: Any) -> list[Any]:
         """Values of several fields."""

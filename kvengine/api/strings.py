@@ -13,6 +13,7 @@ from kvengine._native import NO_EXPIRE
 from kvengine.api.base import ApiBase, EncodableT, KeyT, list_or_args
 from kvengine.clock import system_clock
 from kvengine.commands import TABLE
+from kvengine.evict import oom_error, perform_evictions
 
 # Resolved once: GET and SET are the hot path and skip the table lookup.
 assert t_string  # the import registers the string commands
@@ -151,8 +152,11 @@ class StringCommands(ApiBase):
                 srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
                 if srv.write_denied is not None:
                     raise e.error_from_line(srv.write_denied)
-                if srv.maxmemory:
-                    srv.free_memory_or_oom()
+                # The OOM gate (Server.free_memory_or_oom, inlined): one comparison while
+                # under the limit, which the runs of evict_target keep most writes.
+                if srv.maxmemory and (srv.evict_pending or srv.mem.total() > srv.maxmemory) \
+                        and not perform_evictions(srv):
+                    raise oom_error()
                 _SET.calls += 1
                 db = self.db  # type: ignore[attr-defined]
                 db.table.set(key, val, NO_EXPIRE, now)  # Database.set, inlined

@@ -12,8 +12,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from kvengine import exceptions as e
-from kvengine.api.base import ApiBase, EncodableT, KeyT, list_or_args
+from kvengine.api.base import SLOW, ApiBase, EncodableT, KeyT, list_or_args
 from kvengine.api.callbacks import CALLBACKS
+from kvengine.commands import TABLE
+from kvengine.t_zset import ZSet
+
+_ZSCORE = TABLE[b"zscore"]
 
 ScoreCast = type | Callable[[Any], Any]
 
@@ -96,7 +100,12 @@ class SortedSetCommands(ApiBase):
 
     def zscore(self, name: KeyT, value: EncodableT) -> float | None:
         """The score of `value`, or None."""
-        return self._zcmd(b"ZSCORE", name, value)  # type: ignore[no-any-return]
+        k = name if type(name) is bytes else self._enc(name)
+        m = value if type(value) is bytes else self._enc(value)
+        score = self._read_container(_ZSCORE, k, ZSet, ZSet.score, m)
+        if score is SLOW:
+            return self._zcmd(b"ZSCORE", k, m)  # type: ignore[no-any-return]
+        return score  # type: ignore[no-any-return]  # float(format_double(x)) == x
 
     def zmscore(self, key: KeyT, members: list[Any]) -> list[float | None]:
         """The scores of several members (None for absent ones)."""

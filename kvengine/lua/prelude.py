@@ -38,7 +38,7 @@ handler can tell them from user code.
 #   py_hook()          true if the running script must die (SCRIPT KILL / FUNCTION KILL)
 #   py_ctl(op, ...)    everything else (log, sha1hex, setresp, set_repl, acl check, ...)
 PRELUDE = r"""
-local py_call, py_hook, py_ctl = ...
+local py_call, py_hook, py_ctl, py_call_packed = ...
 
 local type, error, next, pairs, ipairs, rawget, rawset, rawequal =
       type, error, next, pairs, ipairs, rawget, rawset, rawequal
@@ -55,6 +55,7 @@ local tinsert, tremove, tsort, tconcat = table.insert, table.remove, table.sort,
 local cocreate, coresume, costatus = coroutine.create, coroutine.resume, coroutine.status
 local sfind, ssub, sbyte, sformat, sgsub = string.find, string.sub, string.byte, string.format, string.gsub
 local sdump, smatch = string.dump, string.match
+local INT_MAX = 2147483647
 
 local INTERNAL = "=kvengine"
 local READONLY = "Attempt to modify a readonly table"
@@ -391,6 +392,85 @@ local function sb_pcall(...)
   return pcall_result(pcall(...))
 end
 
+-- xpcall, with the handler run as a plain protected call after the error.  Lua 5.1
+-- runs a handler at the error point, and for an error raised by a hook (SCRIPT KILL)
+-- with hooks disabled: a handler that loops there could never be stopped.  Scripts
+-- have no debug library, so the only thing a handler sees either way is the error.
+-- Lua's rules stay: a handler that is not a function, or that keeps failing (Lua
+-- retries it with its own error until the C stack is exhausted), gives "error in
+-- error handling"; after a kill the kill error goes through untouched.
+local HANDLER_RETRIES = 200  -- LUAI_MAXCCALLS: how deep Lua's retries can go
+
+local function xpcall_result(h, ok, ...)
+  if ok then return true, ... end
+  local e = ...
+  if line_mode then error({err = kill_message}, 0) end
+  if type(h) ~= "function" then return false, "error in error handling" end
+  for _ = 1, HANDLER_RETRIES do
+    local hok, v = pcall(h, e)
+    if line_mode then error({err = kill_message}, 0) end
+    if hok then return false, v end
+    e = v
+  end
+  return false, "error in error handling"
+end
+
+local function sb_xpcall(...)
+  if select('#', ...) < 2 then argerror(2, "xpcall", "value expected") end
+  local f, h = ...
+  return xpcall_result(h, pcall(f))
+end
+
+-- unpack with the range check of Redis's fix for CVE-2025-46817: Lua 5.1 computes
+-- the count as e - i + 1 in a C int, and a range that overflows it crashed the
+-- process.  The arguments are checked here, as luaL_checktype / luaL_optint would,
+-- so errors carry the caller's position; LUAI_MAXCSTACK (8000 slots, the call's
+-- 3 arguments included) bounds what one call may return, as lua_checkstack does.
+local MAXCSTACK = 8000
+
+local function sb_unpack(...)
+  local t, i, j = ...
+  if type(t) ~= "table" then
+    argerror(1, "unpack", "table expected, got " .. typename_arg(1, ...))
+  end
+  local ni, nj = 1, nil
+  if i ~= nil then
+    ni = tonumber(i)
+    if ni == nil or (type(i) ~= "number" and type(i) ~= "string") then
+      argerror(2, "unpack", "number expected, got " .. type(i))
+    end
+    ni = toint(ni)
+  end
+  if j ~= nil then
+    nj = tonumber(j)
+    if nj == nil or (type(j) ~= "number" and type(j) ~= "string") then
+      argerror(3, "unpack", "number expected, got " .. type(j))
+    end
+    nj = toint(nj)
+  else
+    nj = #t
+  end
+  if ni > nj then return end
+  if nj - ni >= INT_MAX or nj - ni + 1 + 3 > MAXCSTACK then
+    error("too many results to unpack", 2)
+  end
+  return unpack(t, ni, nj)
+end
+
+-- string.dump refuses what Redis's C functions would refuse: the sandbox's own
+-- functions stand for Redis's C functions, whose bytecode is nobody's business.
+local function sb_dump(...)
+  local f = ...
+  if type(f) ~= "function" then
+    argerror(1, "dump", "function expected, got " .. typename_arg(1, ...))
+  end
+  local src = getinfo(f, "S")
+  if src.what == "C" or src.source == INTERNAL then
+    error("unable to dump given function", 2)
+  end
+  return sdump(f)
+end
+
 -- ---------------------------------------------------------------------------------
 -- The redis table
 -- ---------------------------------------------------------------------------------
@@ -400,17 +480,42 @@ local function raise_reply_error(line, tag)
   error(e, 0)
 end
 
+-- Tag 4: the reply does not fit under the memory cap (Engine(lua_memory_limit=)).  The script fails as if
+-- Lua's own allocator had refused it ("not enough memory", which the error
+-- handler passes through, as Lua raises it without calling the handler).
+local NOMEM = "not enough memory"
+
+-- Many arguments cross to Python as two strings (the arguments joined, and their
+-- lengths): lupa converts a call's arguments one by one at a cost that grows with
+-- their number (a 5000-argument LPUSH spent ~4 us per argument there).  Only when
+-- every argument is a string: numbers keep Redis's conversion in Python.
+local MANY_ARGS = 16
+
+local function call_many(n, ...)
+  local args, lens = {...}, {}
+  for i = 1, n do
+    local a = args[i]
+    if type(a) ~= "string" then return py_call(...) end
+    lens[i] = #a
+  end
+  return py_call_packed(tconcat(args), tconcat(lens, ","))
+end
+
 local function redis_call(...)
-  local r, tag = py_call(...)
+  local r, tag
+  if select('#', ...) <= MANY_ARGS then r, tag = py_call(...) else r, tag = call_many(select('#', ...), ...) end
   if tag == nil then return r end
   if tag == 1 then return {ok = r} end
+  if tag == 4 then error(NOMEM, 0) end
   raise_reply_error(r, tag)
 end
 
 local function redis_pcall(...)
-  local r, tag = py_call(...)
+  local r, tag
+  if select('#', ...) <= MANY_ARGS then r, tag = py_call(...) else r, tag = call_many(select('#', ...), ...) end
   if tag == nil then return r end
   if tag == 1 then return {ok = r} end
+  if tag == 4 then error(NOMEM, 0) end
   local e = {err = r}
   if tag == 2 then e.ignore_error_stats_update = true end
   return e
@@ -527,6 +632,7 @@ local function skip_internal(level)
 end
 
 local function err_handler(err)
+  if err == NOMEM then return err end
   local i = getinfo(2, "nSl")
   if i and i.source == INTERNAL then
     i = skip_internal(3)
@@ -562,7 +668,9 @@ local table_real = copy(table)
 table_real.insert, table_real.remove, table_real.sort = sb_insert, sb_remove, sb_sort
 local coroutine_real = copy(coroutine)
 coroutine_real.create, coroutine_real.wrap = sb_cocreate, sb_cowrap
-local string_p = protect(copy(string))
+local string_real = copy(string)
+string_real.dump = sb_dump
+local string_p = protect(string_real)
 
 -- getmetatable("") shows a read-only view whose __index is the string library.
 local string_mt = getmetatable("")
@@ -584,10 +692,10 @@ G_real.redis = protect(redis_real)
 G_real._G = G
 G_real._VERSION = _VERSION
 G_real.__redis__err__handler = err_handler
-G_real.xpcall, G_real.tostring, G_real.setmetatable, G_real.next = xpcall, tostring, sb_setmetatable, sb_next
+G_real.xpcall, G_real.tostring, G_real.setmetatable, G_real.next = sb_xpcall, tostring, sb_setmetatable, sb_next
 G_real.assert, G_real.tonumber, G_real.rawequal, G_real.collectgarbage = assert, tonumber, rawequal, collectgarbage
 G_real.getmetatable, G_real.rawset, G_real.pcall, G_real.type = sb_getmetatable, sb_rawset, sb_pcall, type
-G_real.select, G_real.unpack, G_real.gcinfo, G_real.pairs = select, unpack, gcinfo, sb_pairs
+G_real.select, G_real.unpack, G_real.gcinfo, G_real.pairs = select, sb_unpack, gcinfo, sb_pairs
 G_real.rawget, G_real.loadstring, G_real.ipairs, G_real.load = sb_rawget, sb_loadstring, ipairs, sb_load
 G_real.error = error
 
@@ -795,10 +903,18 @@ end
 --   9 msg source line: the script raised a Redis-style error table;
 --   10 msg: any other failure ("Error running script").
 local function finish(ok, res)
-  if line_mode then restore_hook() end
+  if line_mode then
+    restore_hook()
+    -- Killed: whatever the error became on its way out ("error in error handling",
+    -- "C stack overflow" from a handler retried in the hook), the answer is the kill.
+    if not ok and type(res) ~= "table" then res = {err = kill_message} end
+  end
   if not ok then
     if type(res) == "table" then
-      local m, src, line = as_text(res.err), as_text(res.source), as_text(res.line)
+      -- Raw reads: a metamethod of the error table would run user code here, after
+      -- the protected call, where no hook may stop it.
+      local m = as_text(rawget(res, "err"))
+      local src, line = as_text(rawget(res, "source")), as_text(rawget(res, "line"))
       return 9, m, src, line
     end
     return 10, as_text(res)

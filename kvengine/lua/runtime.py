@@ -78,6 +78,7 @@ class Sandbox:
         hook: Callable[[], bool],
         ctl: Callable[..., Any],
         max_memory: int = DEFAULT_MAX_MEMORY,
+        call_packed: Callable[..., Any] | None = None,
     ) -> None:
         global _lupa, LUA_FLAVOUR
         if _lupa is None:
@@ -94,7 +95,7 @@ class Sandbox:
         self.LuaError = _lupa.LuaError
         self.LuaMemoryError = getattr(_lupa, "LuaMemoryError", MemoryError)
         prelude = lua.compile(PRELUDE, name="=kvengine")
-        api = prelude(call, hook, ctl)
+        api = prelude(call, hook, ctl, call_packed or call)
         self.api = api
         helpers = LibHelpers(self)
         for _name, source in LIBS:
@@ -119,6 +120,7 @@ class Sandbox:
         self.slice = lua.eval("function(t, i, j) return unpack(t, i, j) end")
         self.gc = lua.eval("function() collectgarbage('collect') end")
         self.memory = lua.eval("function() return collectgarbage('count') * 1024 end")
+        self.memory_used = lua.get_memory_used  # (total) -> bytes, the allocator's count
         self.set_max_memory(max_memory)
 
     def set_max_memory(self, limit: int) -> None:
@@ -129,6 +131,7 @@ class Sandbox:
             self.lua.set_max_memory(limit, total=True)
         except (AttributeError, RuntimeError):  # pragma: no cover - LuaJIT
             self.max_memory = self._cap = 0
+            self.memory_used = lambda total=False: 0
 
     def ensure_room(self) -> None:
         """Called before Python hands Lua anything: make sure RESERVE bytes are free.
@@ -154,6 +157,33 @@ class Sandbox:
         if cap != self._cap:
             self._cap = cap
             lua.set_max_memory(cap, total=True)
+
+    def room(self, need: int) -> bool:
+        """Called before Python pushes about `need` bytes into the state while a script
+        runs (a reply of ``redis.call``): True if the push cannot fail.
+
+        An allocation failure during such a push is a Lua panic (lupa pushes outside
+        any protected call), so the push must fit under the cap.  When the script
+        left the state at its cap, the cap floats up to RESERVE above the limit for a
+        small push (the script fails on its next allocation instead); a push that
+        does not fit even then is refused, and the script gets "not enough memory".
+        """
+        limit = self.max_memory
+        if not limit:
+            return True
+        lua = self.lua
+        need += 4096  # the table headers and stack slots around the values
+        if lua.get_memory_used(total=True) + need <= self._cap:
+            return True
+        self.gc()
+        used = lua.get_memory_used(total=True)
+        if used + need <= self._cap:
+            return True
+        if used + need > limit + RESERVE:
+            return False
+        self._cap = used + need
+        lua.set_max_memory(self._cap, total=True)
+        return True
 
     def used_memory(self) -> int:
         """Bytes the Lua state holds (INFO's used_memory_lua)."""
