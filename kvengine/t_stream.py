@@ -13,9 +13,11 @@ An ID is one Python int, ``ms << 64 | seq``, so comparing IDs is comparing ints.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any
 
+import msgpack
 from sortedcontainers import SortedDict
 
 from kvengine import exceptions as e
@@ -51,11 +53,14 @@ U64 = (1 << 64) - 1
 MAX_ID = (U64 << 64) | U64
 SCG_INVALID_ENTRIES_READ = -1
 
-# Size model (bytes) for used_memory: the listpack bytes Redis would use, plus the
-# Python objects kvengine keeps per entry and per node.
+# Size model (bytes) for used_memory, calibrated against CPython 3.11's RSS growth
+# (benchmarks/bench_streams.py): per node, per open entry, per sealed node beyond its
+# packed bytes.
 STREAM_BASE_BYTES = 300
-STREAM_NODE_BYTES = 200
-STREAM_ENTRY_BYTES = 90
+STREAM_NODE_BYTES = 150
+STREAM_ENTRY_BYTES = 175  # an open node's entry: its int ID, a tuple, the values (CPython 3.11 RSS)
+SEALED_NODE_BYTES = 60  # a sealed node's bytes object header and the lists it no longer has
+SEALED_NODES_CACHED = 2
 
 INVALID_ID = "Invalid stream ID specified as stream command argument"
 
@@ -179,15 +184,25 @@ def _i64(v: int) -> int:
 
 
 class Node:
-    """One radix-tree node: a listpack's worth of entries sharing a master entry."""
+    """One radix-tree node: a listpack's worth of entries sharing a master entry.
 
-    __slots__ = ("master", "mfields", "ids", "vals", "live", "dead", "body", "tail")
+    The stream's last node is open: its IDs and entries are Python lists.  A full node
+    is sealed: packed into one bytes object (IDs as 64-bit pairs, then msgpack of the
+    entries, values only where the fields are the master entry's, as Redis's listpack
+    compresses them), about a tenth of the memory.  Reading a sealed node unpacks it
+    into its lists, kept while it is among the stream's few recently read nodes
+    (``cache``); changing it drops the packed form until it is sealed again.
+    """
 
-    def __init__(self, master: int, fields: tuple[bytes, ...]) -> None:
+    __slots__ = ("master", "mfields", "_ids", "_vals", "blob", "live", "dead", "body", "tail", "cache")
+
+    def __init__(self, master: int, fields: tuple[bytes, ...], cache: list[Node] | None = None) -> None:
         self.master = master
         self.mfields = fields
-        self.ids: list[int] = []
-        self.vals: list[tuple[bytes, ...]] = []
+        self._ids: list[int] | None = []
+        self._vals: list[tuple[bytes, ...]] | None = []
+        self.blob: bytes | None = None
+        self.cache = cache if cache is not None else []
         self.live = 0
         self.dead = 0
         # listpack bytes other than the live/deleted counters: header + end (7),
@@ -195,11 +210,90 @@ class Node:
         self.body = 7 + _lp_int_size(len(fields)) + sum(_lp_size(f) for f in fields) + 2
         self.tail = master  # the last ID ever appended (deleted ones included)
 
+    # -- packed form ---------------------------------------------------------------------------
+    @property
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._unpack()
+        return self._ids  # type: ignore[return-value]
+
+    @property
+    def vals(self) -> list[tuple[bytes, ...]]:
+        if self._vals is None:
+            self._unpack()
+        return self._vals  # type: ignore[return-value]
+
+    def cost(self) -> int:
+        """Bytes the size model counts for this node's entries."""
+        if self.blob is not None:
+            return len(self.blob) + SEALED_NODE_BYTES
+        return STREAM_ENTRY_BYTES * self.live
+
+    def seal(self) -> None:
+        """Pack the entries and drop the lists (a full node, or one read a while ago)."""
+        if self.blob is None:
+            assert self._ids is not None and self._vals is not None
+            ids = array("Q")
+            for i in self._ids:
+                ids.append(i >> 64)
+                ids.append(i & U64)
+            m = self.mfields
+            ents: list[Any] = []
+            for flat in self._vals:
+                if flat[0::2] == m:
+                    ents.append(list(flat[1::2]))
+                else:
+                    ents.append([list(flat)])  # a list in a list: its own fields
+            self.blob = ids.tobytes() + msgpack.packb(ents, use_bin_type=True)
+        self._ids = self._vals = None
+
+    def _unpack(self) -> None:
+        blob = self.blob
+        assert blob is not None
+        n = self.live
+        ids = array("Q")
+        ids.frombytes(blob[:16 * n])
+        it = iter(ids)
+        self._ids = [ms << 64 | seq for ms, seq in zip(it, it)]
+        m = self.mfields
+        vals: list[tuple[bytes, ...]] = []
+        if len(m) == 1:
+            f0 = m[0]
+            for e in msgpack.unpackb(blob[16 * n:], use_list=True):
+                vals.append((f0, e[0]) if type(e[0]) is bytes else tuple(e[0]))
+        else:
+            for e in msgpack.unpackb(blob[16 * n:], use_list=True):
+                if type(e[0]) is bytes:
+                    flat = [None] * (2 * len(e))
+                    flat[0::2] = m
+                    flat[1::2] = e
+                    vals.append(tuple(flat))  # type: ignore[arg-type]
+                else:
+                    vals.append(tuple(e[0]))
+        self._vals = vals
+        cache = self.cache
+        cache.append(self)
+        if len(cache) > SEALED_NODES_CACHED:
+            cache.pop(0).seal()
+
+    def open(self) -> None:
+        """Make the lists the only form (before a change)."""
+        if self._ids is None:
+            self._unpack()
+        if self.blob is not None:
+            self.blob = None
+        try:
+            self.cache.remove(self)
+        except ValueError:
+            pass
+
     def nbytes(self) -> int:
         """lpBytes of the listpack Redis would hold."""
         return self.body + _lp_int_size(self.live) + _lp_int_size(self.dead)
 
     def append(self, id_: int, flat: tuple[bytes, ...]) -> None:
+        if self._ids is None or self.blob is not None:
+            self.open()
         n = len(flat) // 2
         same = flat[0::2] == self.mfields
         size = 2 + _lp_int_size(_i64((id_ >> 64) - (self.master >> 64)))
@@ -211,13 +305,22 @@ class Node:
             size += _lp_int_size(n) + sum(_lp_size(x) for x in flat)
             size += _lp_int_size(2 * n + 4)
         self.body += size
-        self.ids.append(id_)
-        self.vals.append(flat)
+        self._ids.append(id_)  # type: ignore[union-attr]
+        self._vals.append(flat)  # type: ignore[union-attr]
         self.live += 1
         self.tail = id_
 
+    def remove_first(self, k: int) -> None:
+        """Mark the first k live entries deleted (exact trimming)."""
+        self.open()
+        del self.ids[:k]
+        del self.vals[:k]
+        self.live -= k
+        self.dead += k
+
     def remove_at(self, i: int) -> None:
         """Mark the i-th live entry deleted (its listpack bytes stay, as in Redis)."""
+        self.open()
         del self.ids[i]
         del self.vals[i]
         self.live -= 1
@@ -230,7 +333,7 @@ class Stream:
 
     redis_type = "stream"
     __slots__ = ("nodes", "starts", "length", "last_id", "first_id", "max_deleted",
-                 "entries_added", "groups", "mem", "acct")
+                 "entries_added", "groups", "mem", "acct", "cache")
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
@@ -242,6 +345,7 @@ class Stream:
         self.entries_added = 0
         self.groups: dict[bytes, Any] = {}
         self.mem = STREAM_BASE_BYTES
+        self.cache: list[Node] = []  # sealed nodes read lately, kept unpacked
 
     def __len__(self) -> int:
         return self.length
@@ -267,23 +371,34 @@ class Stream:
             elif STREAM_NODE_MAX_ENTRIES and node.live + node.dead >= STREAM_NODE_MAX_ENTRIES:
                 node = None
         if node is None:
-            node = Node(id_, flat[0::2])
+            if nodes:
+                self._sealed(nodes[-1])
+            node = Node(id_, flat[0::2], self.cache)
             nodes.append(node)
             self.starts.append(id_)
-            self.mem += STREAM_NODE_BYTES + node.body
-        before = node.body
+            self.mem += STREAM_NODE_BYTES
+        before = node.cost()
         node.append(id_, flat)
-        self.mem += STREAM_ENTRY_BYTES + node.body - before
+        self.mem += node.cost() - before
         self.length += 1
         self.entries_added += 1
         self.last_id = id_
         if self.length == 1:
             self.first_id = id_
 
+    def _sealed(self, node: Node) -> None:
+        before = node.cost()
+        node.seal()
+        self.mem += node.cost() - before
+
     def _drop_node(self, i: int) -> None:
         node = self.nodes.pop(i)
         del self.starts[i]
-        self.mem -= STREAM_NODE_BYTES + node.body + STREAM_ENTRY_BYTES * node.live
+        try:
+            self.cache.remove(node)
+        except ValueError:
+            pass
+        self.mem -= STREAM_NODE_BYTES + node.cost()
 
     def _locate(self, id_: int) -> tuple[int, int]:
         """(node index, position in node) of the first live entry >= id_."""
@@ -315,8 +430,9 @@ class Stream:
         if node.live == 1:
             self._drop_node(ni)
         else:
+            before = node.cost()
             node.remove_at(i)
-            self.mem -= STREAM_ENTRY_BYTES
+            self.mem += node.cost() - before
         self.length -= 1
         return True
 
@@ -399,12 +515,10 @@ class Stream:
             else:
                 k = bisect_left(ids, minid)
             if k:
-                del node.ids[:k]
-                del node.vals[:k]
-                node.live -= k
-                node.dead += k
+                before = node.cost()
+                node.remove_first(k)
+                self.mem += node.cost() - before
                 self.length -= k
-                self.mem -= STREAM_ENTRY_BYTES * k
                 deleted += k
             break
         if self.length == 0:
@@ -442,17 +556,19 @@ class Stream:
         s.max_deleted = meta[2] << 64 | meta[3]
         s.entries_added = meta[4]
         for m_ms, m_seq, fields, dead, body, t_ms, t_seq, flat_ids, vals in nodes:
-            node = Node(m_ms << 64 | m_seq, tuple(bytes(f) for f in fields))
-            node.ids = [flat_ids[j] << 64 | flat_ids[j + 1] for j in range(0, len(flat_ids), 2)]
-            node.vals = [tuple(bytes(x) for x in v) for v in vals]
-            node.live, node.dead, node.body = len(node.ids), dead, body
+            node = Node(m_ms << 64 | m_seq, tuple(bytes(f) for f in fields), s.cache)
+            node._ids = [flat_ids[j] << 64 | flat_ids[j + 1] for j in range(0, len(flat_ids), 2)]
+            node._vals = [tuple(bytes(x) for x in v) for v in vals]
+            node.live, node.dead, node.body = len(node._ids), dead, body
             node.tail = t_ms << 64 | t_seq
-            if not node.ids:
+            if not node.live:
                 continue
+            if s.nodes:
+                s.nodes[-1].seal()
             s.nodes.append(node)
             s.starts.append(node.master)
             s.length += node.live
-            s.mem += STREAM_NODE_BYTES + body + STREAM_ENTRY_BYTES * node.live
+        s.mem += sum(STREAM_NODE_BYTES + n.cost() for n in s.nodes)
         s.first_id = s.first_live() if s.length else 0
         for g in groups:
             grp = ConsumerGroup.load_state(g)

@@ -376,3 +376,25 @@ def test_worker_pool_exactly_once_and_recovery(clock: ManualClock) -> None:
     assert kv.xpending("jobs", "workers")["pending"] == 0
     assert kv.xreadgroup("workers", "w0", {"jobs": "0"}) == [[b"jobs", []]]
     kv.close()
+
+
+def test_full_nodes_are_packed_and_read_back(kv: Any) -> None:
+    for i in range(1, 1001):
+        fields = {"a": i, "b": "x" * (i % 9)} if i % 7 else {"other": i}
+        kv.xadd("s", fields, id=f"{i}-{i % 4}")
+    s = kv.server.dbs[0].table.lookup(b"s", kv.server.clock())
+    sealed = [n for n in s.nodes if n.blob is not None]
+    assert len(sealed) >= len(s.nodes) - 1 - t_stream.SEALED_NODES_CACHED and s.nodes[-1].blob is None
+    want = [(f"{i}-{i % 4}".encode(), {b"a": str(i).encode(), b"b": b"x" * (i % 9)} if i % 7
+             else {b"other": str(i).encode()}) for i in range(1, 1001)]
+    assert kv.xrange("s") == want
+    assert kv.xrevrange("s", count=5) == want[::-1][:5]
+    assert sum(n._ids is not None for n in s.nodes[:-1]) <= t_stream.SEALED_NODES_CACHED
+    assert kv.xdel("s", "150-2", "151-3", "999-3") == 3
+    kv.xtrim("s", minid="120", approximate=False)
+    assert kv.xrange("s") == [w for w in want if int(w[0].split(b"-")[0]) >= 120
+                              and w[0] not in (b"150-2", b"151-3", b"999-3")]
+    used = kv.server.used_memory()
+    for i in range(20_000):
+        kv.xadd("big", {"a": "1", "b": i})
+    assert (kv.server.used_memory() - used) / 20_000 < 60  # packed: about 30 bytes an entry
