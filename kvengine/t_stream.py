@@ -299,10 +299,10 @@ class Node:
         size = 2 + _lp_int_size(_i64((id_ >> 64) - (self.master >> 64)))
         size += _lp_int_size(_i64((id_ & U64) - (self.master & U64)))
         if same:
-            size += sum(_lp_size(v) for v in flat[1::2])
+            size += sum(map(_lp_size, flat[1::2]))
             size += _lp_int_size(n + 3)
         else:
-            size += _lp_int_size(n) + sum(_lp_size(x) for x in flat)
+            size += _lp_int_size(n) + sum(map(_lp_size, flat))
             size += _lp_int_size(2 * n + 4)
         self.body += size
         self._ids.append(id_)  # type: ignore[union-attr]
@@ -366,7 +366,7 @@ class Stream:
             max_bytes = STREAM_NODE_MAX_BYTES
             if max_bytes == 0 or max_bytes > STREAM_LISTPACK_MAX_SIZE:
                 max_bytes = STREAM_LISTPACK_MAX_SIZE
-            if node.nbytes() + sum(len(x) for x in flat) >= max_bytes:
+            if node.nbytes() + sum(map(len, flat)) >= max_bytes:
                 node = None
             elif STREAM_NODE_MAX_ENTRIES and node.live + node.dead >= STREAM_NODE_MAX_ENTRIES:
                 node = None
@@ -781,6 +781,10 @@ def now_ms(c: Client) -> int:
     return srv.clock() if srv.loading else srv.now
 
 
+_AUTO_ID = TrimArgs()  # XADD key * ...: no options (never changed once made)
+_AUTO_ID.idpos = 2
+
+
 def next_id(c: Client, last: int) -> int | None:
     """streamNextID: the engine clock's ms, or last + 1 if the clock is not ahead."""
     ms = now_ms(c)
@@ -792,7 +796,7 @@ def next_id(c: Client, last: int) -> int | None:
 @command("XADD", -5, WRITE | DENYOOM | FAST, keys=(1, 1, 1))
 def xadd_command(c: Client, argv: Argv) -> Reply:
     """Append an entry (ID `*`, `ms-*` or explicit), optionally trimming."""
-    a = parse_add_or_trim(c, argv, True)
+    a = _AUTO_ID if argv[2] == b"*" else parse_add_or_trim(c, argv, True)  # the common case first
     field_pos = a.idpos + 1
     nfields = len(argv) - field_pos
     if nfields < 2 or nfields % 2:
@@ -823,7 +827,7 @@ def xadd_command(c: Client, argv: Argv) -> Reply:
     if new is None or new <= s.last_id:
         raise e.err("The ID specified in XADD is equal or smaller than the target stream top item")
     flat = tuple(argv[field_pos:])
-    if sum(len(x) for x in flat) > STREAM_LISTPACK_MAX_SIZE:
+    if sum(map(len, flat)) > STREAM_LISTPACK_MAX_SIZE:
         raise e.err("Elements are too large to be stored")
     s.append(new, flat)
     reply = fmt_id(new)

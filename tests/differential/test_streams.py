@@ -662,3 +662,20 @@ def test_log_pipes_into_real_redis_with_the_same_streams(tmp_path, real_client, 
     from tests.differential.conftest import normalize
 
     assert _mask_full(normalize(mine)) == _mask_full(normalize(theirs))
+
+
+@pytest.mark.parametrize("spread", [1, 97, 65536, 1 << 40])
+def test_xinfo_radix_tree_figures(both, spread: int) -> None:
+    """radix-tree-keys / -nodes over many nodes, IDs spread so their bytes branch differently."""
+    rnd = random.Random(spread)
+    ms = 1
+    for i in range(2500):
+        ms += rnd.randint(0, spread)
+        both.eq("XADD", "s", f"{ms}-*", "f", str(i))
+        if i % 500 == 499:
+            both.eq("XINFO", "STREAM", "s")
+    both.eq("XTRIM", "s", "MAXLEN", "~", "1200")
+    both.eq("XINFO", "STREAM", "s")
+    victims = [r[0] for r in both.real.execute_command("XRANGE", "s", "-", "+", "COUNT", "400")][100:300]
+    both.eq("XDEL", "s", *victims)
+    both.eq("XINFO", "STREAM", "s")
