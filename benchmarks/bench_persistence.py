@@ -18,21 +18,21 @@ import time
 from kvengine import NATIVE, Engine
 
 
-def per_op_us(kv: Engine, n: int, cpu: bool = True) -> float:
-    """Median over 5 runs of the cost of one SET without options.  `cpu`: measure
+def per_op_us(kv: Engine, n: int, cpu: bool = True, runs: int = 5) -> float:
+    """Median over `runs` runs of the cost of one SET without options.  `cpu`: measure
     the process's CPU time (every thread), which a busy shared machine disturbs
     less than the wall clock; fsync waits are not CPU, so `always` uses the wall clock."""
     clock = time.process_time if cpu else time.perf_counter
-    runs = []
+    times = []
     set_ = kv.set
     keys = [f"key:{i}".encode() for i in range(n)]
     value = b"v" * 32
-    for _ in range(5):
+    for _ in range(runs):
         t = clock()
         for k in keys:
             set_(k, value)
-        runs.append((clock() - t) / n * 1e6)
-    return statistics.median(runs)
+        times.append((clock() - t) / n * 1e6)
+    return statistics.median(times)
 
 
 def size_of(path: str) -> int:
@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=100_000)
     parser.add_argument("--ops", type=int, default=100_000)
     parser.add_argument("--always-ops", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     rows: list[tuple[str, str]] = []
     base = tempfile.mkdtemp(prefix="kvbench-")
@@ -64,11 +65,29 @@ def main() -> None:
             kv.close()
             ref = none if policy != "always" else none_wall
             rows.append((f"SET, aof appendfsync {policy}", f"{us:.2f} us ({us / ref:.2f}x)"))
-        d = os.path.join(base, "set-hybrid")
-        kv = Engine(d, active_expire=False)
-        us = per_op_us(kv, args.ops)
-        kv.close()
-        rows.append(("SET, hybrid everysec (Engine(path) default)", f"{us:.2f} us ({us / none:.2f}x)"))
+        # everysec against no persistence, in alternating rounds (a shared machine's load
+        # drifts): the median of each round's ratio.  "general feed path" is the same
+        # log without the SET fast path's shortcut (server.log_set = None): every
+        # write through propagate, flush_feed and feed, as before the shortcut.
+        engines = {
+            "none": Engine(active_expire=False),
+            "aof everysec": Engine(os.path.join(base, "r-aof"), persistence="aof", active_expire=False),
+            "hybrid everysec (Engine(path) default)": Engine(os.path.join(base, "r-hybrid"), active_expire=False),
+            "aof everysec, general feed path (no shortcut)":
+                Engine(os.path.join(base, "r-general"), persistence="aof", active_expire=False),
+        }
+        engines["aof everysec, general feed path (no shortcut)"].server.log_set = None
+        ratios: dict[str, list[float]] = {name: [] for name in engines if name != "none"}
+        for _ in range(args.rounds):
+            ref = per_op_us(engines["none"], args.ops, runs=3)
+            for name, kv in engines.items():
+                if name != "none":
+                    ratios[name].append(per_op_us(kv, args.ops, runs=3) / ref)
+        for kv in engines.values():
+            kv.close()
+        for name, values in ratios.items():
+            rows.append((f"SET, {name}, vs none, median of {args.rounds} alternating rounds",
+                         f"{statistics.median(values):.2f}x (min {min(values):.2f}x, max {max(values):.2f}x)"))
 
         # -- snapshot save / load ----------------------------------------------------------------
         for compression in (True, False):

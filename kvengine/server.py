@@ -13,6 +13,7 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,9 @@ class Server:
         # Persistence feed: commands that changed data, as (db index, argv), in order.
         self.feeding = False
         self.pending_ops: list[tuple[int, Argv]] = []
+        # The persistence backend's shortcut for the SET fast path: log_set(db, key,
+        # value) appends to the log directly when nothing else is queued (or None).
+        self.log_set: Callable[[int, bytes, bytes], None] | None = None
         # The persistence backend (kvengine.persistence), None for an in-memory engine,
         # and the MISCONF line it sets while writes must be refused (failed save/log).
         self.persistence: Any = None

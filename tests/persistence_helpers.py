@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import pytest
+
 from kvengine import Engine
+from kvengine.persistence import FS
 
 
 def dump(kv: Engine) -> dict[tuple[int, bytes], tuple[str, Any, int]]:
@@ -61,3 +65,31 @@ def fill(kv: Engine) -> None:
     other.rpush("db3:list", "x")
     kv.setex("gone", 10, "soon")
     kv.delete("gone")
+
+
+class Failing:
+    """Make FS.<name> raise OSError(`err`) while active (a fork child inherits it)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, err: int) -> None:
+        self.mp, self.name, self.err = monkeypatch, name, err
+        self.orig = getattr(FS, name)
+
+    def __enter__(self) -> Failing:
+        def fail(*args: object) -> None:
+            raise OSError(self.err, os.strerror(self.err))
+
+        self.mp.setattr(FS, self.name, fail)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.mp.setattr(FS, self.name, self.orig)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def child_env() -> dict[str, str]:
+    """Environment for a Python subprocess that must import this tree's kvengine
+    (not an installed copy)."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": ROOT + (os.pathsep + path if path else "")}

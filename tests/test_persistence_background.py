@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
 
 import pytest
 
@@ -103,8 +104,14 @@ def test_hybrid_rewrite_replaces_base_and_incr(tmp_path, clock) -> None:
     directory = tmp_path / "appendonlydir"
     assert sorted(os.listdir(directory)) == [
         "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
-    assert (directory / "appendonly.aof.manifest").read_text() == (
-        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+    text = (directory / "appendonly.aof.manifest").read_text()
+    body = "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    # Redis's lines, after kvengine's line (a comment to Redis): a checksum of what
+    # follows and the sizes of the complete files ("-": the one appended to).
+    header, rest = text.split("\n", 1)
+    assert rest == body
+    sizes = f" sizes {(directory / 'appendonly.aof.2.base.rdb').stat().st_size} -"
+    assert header == f"# kvengine manifest crc32 {zlib.crc32(body.encode(), zlib.crc32(sizes.encode())):08x}{sizes}"
     info = kv.server.persistence.persistence_info()
     assert info["aof_base_size"] == (directory / "appendonly.aof.2.base.rdb").stat().st_size
     kv.close()
@@ -255,6 +262,7 @@ def test_log_contents_are_what_happened(tmp_path, clock) -> None:
     kv.close()
     cmds = [argv for _, _, argv in parse_commands((tmp_path / "appendonly.aof").read_bytes())]
     assert cmds == [
+        [b"SELECT", b"0"],  # the base of an empty data set (a log is never an empty file)
         [b"SELECT", b"0"],
         [b"SET", b"a", b"1", b"PXAT", b"%d" % (1_700_000_000_000 + 10_000)],
         [b"SELECT", b"1"], [b"SET", b"b", b"2"],
@@ -337,3 +345,92 @@ def test_without_fork_background_work_falls_back_to_a_copy(tmp_path, clock, monk
     kv = open_engine(tmp_path, clock, persistence="hybrid")
     assert kv.get("a") == b"2"
     kv.close()
+
+
+@pytest.mark.parametrize("mode", ["aof", "hybrid"])
+def test_set_fast_path_logs_exactly_what_the_general_path_logs(tmp_path, clock, mode) -> None:
+    """The SET shortcut into the log buffer (server.log_set) writes the same bytes as
+    the general feed, across database switches, transactions and a rewrite."""
+    logs = []
+    for shortcut in (True, False):
+        d = tmp_path / str(shortcut)
+        kv = open_engine(d, clock, persistence=mode, bgsave_method="copy")
+        srv = kv.server
+        assert srv.log_set is not None  # everysec: on
+        if not shortcut:
+            srv.log_set = None
+        other = kv.client(db=3)
+        kv.set("a", "1")
+        other.set("b", "2")
+        kv.set("c", "3")
+        kv.set("d", "4", ex=10)  # not the fast path
+        with kv.pipeline() as p:
+            p.set("e", "5")
+            p.incr("n")
+            p.execute()
+        gate = threading.Event()
+        orig = srv.persistence.log.child_write
+
+        def slow(tmp, source, orig=orig, gate=gate):  # type: ignore[no-untyped-def]
+            gate.wait(10)
+            orig(tmp, source)
+
+        srv.persistence.log.child_write = slow
+        kv.bgrewriteaof()
+        kv.set("during", "rewrite")
+        other.set("during", "too")
+        gate.set()
+        assert srv.persistence.wait()
+        kv.set("after", "x" * 1000)
+        expected = dump(kv)
+        kv.close()
+        files = sorted(p for p in d.rglob("*") if p.is_file() and p.suffix == ".aof")
+        logs.append([f.read_bytes() for f in files])
+        kv = open_engine(d, clock, persistence=mode)
+        assert dump(kv) == expected
+        kv.close()
+    assert logs[0] == logs[1]
+
+
+def test_set_fast_path_shortcut_only_without_a_waiting_fsync(tmp_path, clock) -> None:
+    kv = open_engine(tmp_path, clock, persistence="aof", appendfsync="everysec")
+    srv = kv.server
+    assert srv.log_set is not None
+    kv.config_set("appendfsync", "always")  # the reply waits for after_call's fsync
+    assert srv.log_set is None
+    kv.config_set("appendfsync", "no")
+    assert srv.log_set is not None
+    kv.config_set("appendonly", "no")
+    assert srv.log_set is None
+    kv.config_set("appendonly", "yes")
+    assert srv.log_set is not None
+    kv.close()
+    assert srv.log_set is None
+    assert Engine().server.log_set is None
+
+
+def test_format_sets_encodes_like_encode_command() -> None:
+    from kvengine.persistence.aof import format_sets
+
+    for sizes in ([0, 0], [1, 2], [4095, 4096], [5000, 3], [70_000, 1] * 3, [3, 10] * 100):
+        sets = [bytes([i % 256]) * n for i, n in enumerate(sizes)]
+        expected = b"".join(encode_command([b"SET", sets[i], sets[i + 1]]) for i in range(0, len(sets), 2))
+        assert format_sets(sets) == expected
+
+
+def test_deferred_sets_keep_their_order_with_every_other_write(tmp_path, clock) -> None:
+    kv = open_engine(tmp_path, clock, persistence="aof")
+    f = kv.server.persistence.log.file
+    kv.set("a", "1")
+    kv.set("b", "2")
+    assert f.sets  # deferred, not encoded yet
+    kv.incr("a")   # the general path encodes them first
+    kv.set("a", "10")
+    kv.client(db=1).set("a", "db1")
+    kv.set("c", "3")
+    assert kv.info("persistence")["aof_buffer_length"] == f.pending() > 0
+    kv.close()
+    cmds = [argv for _, _, argv in parse_commands((tmp_path / "appendonly.aof").read_bytes())]
+    assert cmds[1:] == [[b"SELECT", b"0"], [b"SET", b"a", b"1"], [b"SET", b"b", b"2"], [b"INCRBY", b"a", b"1"],
+                        [b"SET", b"a", b"10"], [b"SELECT", b"1"], [b"SET", b"a", b"db1"],
+                        [b"SELECT", b"0"], [b"SET", b"c", b"3"]]

@@ -164,15 +164,18 @@ def test_time_inside_a_script_is_frozen(kv: Engine, clock) -> None:
     assert kv.eval("return redis.call('get', 'k')", 0) is None
 
 
+# Spins until the engine clock reaches ARGV[1] (absolute ms): an absolute target, so the
+# test cannot race the script's first TIME read against the clock's advance.
 SPIN_UNTIL = ("local function ms() local t = redis.call('time') "
               "return t[1] * 1000 + math.floor(t[2] / 1000) end "
-              "local t0 = ms() while ms() < t0 + tonumber(ARGV[1]) do end ")
+              "while ms() < tonumber(ARGV[1]) do end ")
 
 
 def _run_while_clock_moves(kv: Engine, clock: Any, script: str, advance_s: float) -> Any:
     """Run `script` in a thread and move the engine clock while it spins."""
     st = scripting.state(kv.server)
-    t, out = start(lambda: kv.client().eval(script, 0, str(int(advance_s * 1000))))
+    target = clock() + int(advance_s * 1000)
+    t, out = start(lambda: kv.client().eval(script, 0, str(target)))
     event = threading.Event()
     for _ in range(2000):
         if st.run is not None:

@@ -165,7 +165,11 @@ class StringCommands(ApiBase):
                 else:
                     srv.dirty += 1
                 if srv.feeding:
-                    srv.propagate(db.id, [b"SET", key, val])
+                    log_set = srv.log_set
+                    if log_set is not None and not srv.pending_ops:
+                        log_set(db.id, key, val)  # straight into the log buffer (everysec, no)
+                    else:
+                        srv.propagate(db.id, [b"SET", key, val])
                 if srv.pending_ops:
                     srv.flush_feed()
             finally:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -58,12 +59,27 @@ class PersistenceError(Exception):
     """A persistence file cannot be read or written; the message names file and offset."""
 
 
+class DataDirLocked(PersistenceError):
+    """Another Engine (this process or another) has the data directory open."""
+
+
+FILE_MODE = 0o664
+"""Mode of every file kvengine creates, before the process umask: the umask decides
+(0o644 under the usual 022), but a file is never world-writable, even under umask 0."""
+
+
+def unique_suffix() -> str:
+    """``<pid>-<random hex>``: part of every temp file name, so that two processes (or
+    a parent and its fork child) never write the same temp file."""
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
 # -- the file-system seam -----------------------------------------------------------------
 class FileSystem:
     """Every disk operation the built-in backends perform.  Replace methods on
     :data:`FS` (or the whole object) to inject failures in tests."""
 
-    def open(self, path: str, flags: int, mode: int = 0o644) -> int:
+    def open(self, path: str, flags: int, mode: int = FILE_MODE) -> int:
         return os.open(path, flags, mode)
 
     def write(self, fd: int, data: bytes | bytearray | memoryview) -> int:
@@ -120,7 +136,7 @@ def write_atomic(path: str, write: Callable[[int], T], fsync: bool = True, tmp: 
     fsync, rename over `path`, fsync the directory.  On any failure the temp file goes
     and `path` is untouched.  Returns what `write` returned."""
     directory = os.path.dirname(os.path.abspath(path))
-    tmp = tmp or f"{path}.tmp-{os.getpid()}"
+    tmp = tmp or f"{path}.tmp-{unique_suffix()}"
     fd = FS.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
         result = write(fd)
@@ -151,6 +167,56 @@ def _silent_unlink(path: str) -> None:
         FS.unlink(path)
     except OSError:
         pass
+
+
+# -- the data directory lock ------------------------------------------------------------------
+LOCK_NAME = "kvengine.lock"
+
+
+class DirLock:
+    """An exclusive OS lock (flock) on ``dir/kvengine.lock``, held while an Engine has
+    the directory open.  Two engines appending to one log interleave their writes and
+    a rewrite in one drops the other's: so a second opener, in this process or
+    another, fails at once.  The kernel releases the lock when the holder closes it,
+    exits or crashes; the file (holding the holder's pid, for the error message)
+    stays.  A fork child (background save) shares the lock and dies with its parent
+    (see disk.py), so a directory is free again once its process is gone."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.path = os.path.join(directory, LOCK_NAME)
+        self.fd = -1
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not a POSIX system: no locking
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            try:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            except OSError:  # pragma: no cover
+                holder = "unknown"
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            raise DataDirLocked(
+                f"{directory}: the data directory is in use by another Engine (process {holder}, "
+                f"lock file {self.path}); close that Engine first or use another directory"
+            ) from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # pragma: no cover - the pid is only informative
+            pass
+        self.fd = fd
+
+    def release(self) -> None:
+        """Give the directory back (closing the fd releases the lock)."""
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 # -- settings -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from kvengine.persistence import snapshot
-from kvengine.persistence.base import FS, PersistenceError
+from kvengine.persistence.base import FILE_MODE, FS, PersistenceError
 from kvengine.persistence.hybrid import BASE, HISTORY, parse_manifest
 from kvengine.persistence.resp import RespError, parse_commands
 
@@ -93,7 +93,7 @@ def _check_manifest(path: str, fix: bool) -> CheckReport:
     report = CheckReport(path, kind="manifest")
     directory = os.path.dirname(path)
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, "rb") as f:
             parts = [p for p in parse_manifest(f.read(), path) if p.type != HISTORY]
     except PersistenceError as exc:
         report.ok = False
@@ -103,10 +103,15 @@ def _check_manifest(path: str, fix: bool) -> CheckReport:
         file = os.path.join(directory, part.name)
         if not os.path.exists(file):
             sub = CheckReport(file, ok=False, kind="aof", error=f"{file}: listed in the manifest but missing")
+        elif part.size >= 0 and os.path.getsize(file) != part.size:
+            sub = CheckReport(file, ok=False, kind="aof", size=os.path.getsize(file),
+                              error=f"{file}: {os.path.getsize(file)} bytes, the manifest recorded {part.size} "
+                                    f"(truncated or extended; restore it from a backup)")
         elif part.type == BASE and part.name.endswith(".rdb"):
             sub = check_snapshot(file)
         else:
-            sub = _check_log_file(file, fix and i == len(parts) - 1, last=i == len(parts) - 1)
+            last = i == len(parts) - 1 and part.type != BASE  # only the last incremental file may be cut
+            sub = _check_log_file(file, fix and last, last=last)
         report.files.append(sub)
         report.commands += sub.commands
         report.keys += sub.keys
@@ -193,7 +198,7 @@ def export_resp(path: str | os.PathLike[str], out: str | os.PathLike[str], datab
             _load_any(server, path, Replayer(server), load_snapshot_records)
             server.loading = False
             server.now = server.clock()
-            fd = os.open(os.fspath(out), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(os.fspath(out), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             try:
                 return write_commands_fd(fd, snapshot.server_source(server.dbs))
             finally:
@@ -222,7 +227,7 @@ def _load_any(server, path, replayer, load_records) -> None:  # type: ignore[no-
             raise PersistenceError(f"{path}: no snapshot, log or manifest found")
     if path.endswith(".manifest"):
         directory = os.path.dirname(path)
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, "rb") as f:
             parts = [p for p in parse_manifest(f.read(), path) if p.type != HISTORY]
         for part in parts:
             _load_any(server, os.path.join(directory, part.name), replayer, load_records)

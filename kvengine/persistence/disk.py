@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -43,7 +44,16 @@ from kvengine.persistence.aof import (
     load_snapshot_records,
     misconf_aof,
 )
-from kvengine.persistence.base import Backend, Ops, PersistenceError, Settings, _silent_unlink
+from kvengine.persistence.base import (
+    Backend,
+    DataDirLocked,
+    DirLock,
+    Ops,
+    PersistenceError,
+    Settings,
+    _silent_unlink,
+    unique_suffix,
+)
 from kvengine.persistence.hybrid import MultiPartLog
 
 if TYPE_CHECKING:
@@ -70,6 +80,33 @@ def _flush_at_exit() -> None:
             backend.flush(fsync=True)
         except Exception:  # pragma: no cover - best effort at exit
             pass
+
+
+_PRCTL: Any = None
+
+
+def _load_prctl() -> None:
+    """Find libc's prctl once, in the parent (resolving symbols in a fork child of a
+    threaded process could block on a lock another thread held)."""
+    global _PRCTL
+    if _PRCTL is None:
+        _PRCTL = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+            except (OSError, AttributeError):  # pragma: no cover - no usable libc
+                pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a fork child (Linux): be killed when the parent dies (PR_SET_PDEATHSIG), so a
+    background save never outlives a killed engine, holding its directory lock."""
+    if _PRCTL:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
 
 
 @dataclass
@@ -111,7 +148,9 @@ class DiskBackend(Backend):
         self.closed = False
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._spawned = 0
+        self._lock: DirLock | None = None
+        self._rewrite_fsync_mark = -1   # fsync failures counted when the running rewrite began
+        self._fsync_rewrite_try = -1    # when a rewrite was last started to recover from one (s)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -144,13 +183,17 @@ class DiskBackend(Backend):
         self.server = server
         settings = self.settings
         os.makedirs(settings.dir, exist_ok=True)
-        self._remove_leftovers()
+        # Before anything in the directory is read or touched: one Engine per directory.
+        self._lock = DirLock(settings.dir)
         replayed = 0
         replayer: Replayer | None = None
         server.loading = True
         try:
+            self._remove_leftovers()
             if settings.appendonly:
                 aof = self._make_log()
+                if isinstance(aof, MultiPartLog) and not aof.exists():
+                    aof.refuse_orphans()
                 if aof.exists():
                     replayer = Replayer(server)
                     keys, result = aof.load(server, replayer)
@@ -166,10 +209,13 @@ class DiskBackend(Backend):
                 self.log = aof
             else:
                 self._load_snapshot(server)
-        except BaseException:
+        except BaseException as exc:
             for db in server.dbs:
                 db.table.clear()
             self.log = None
+            self._lock.release()
+            if isinstance(exc, PersistenceError) and not isinstance(exc, DataDirLocked):
+                raise PersistenceError(f"{exc}. Nothing was loaded. {self._repair_hint()}") from None
             raise
         finally:
             server.loading = False
@@ -184,14 +230,26 @@ class DiskBackend(Backend):
         _OPEN.add(self)
         self._start_thread()
 
-    def _remove_leftovers(self) -> None:
-        """Temp files of a save or rewrite that a crash interrupted (never loaded)."""
+    def _repair_hint(self) -> str:
+        """What to do about a file that does not load, for the error message."""
         s = self.settings
+        if not s.appendonly:
+            return f"Check it with: python -m kvengine check-snapshot {self.rdb_path}"
+        target = (os.path.join(s.dir, s.appendfilename) if s.aof_layout == "single"
+                  else os.path.join(s.dir, s.appenddirname))
+        return (f"Check it with: python -m kvengine check-aof {target} (--fix cuts a damaged last "
+                "file back to its valid prefix, losing what follows the damage)")
+
+    def _remove_leftovers(self) -> None:
+        """Temp files of a save or rewrite that a crash interrupted (never loaded).
+        Safe because the directory lock is held: no other process is writing them."""
+        s = self.settings
+        tmp = r"(\d+|\d+-[0-9a-f]+)"
         patterns = [
-            re.compile(r"temp-\d+-" + re.escape(s.dbfilename)),
-            re.compile(r"temp-rewriteaof-bg-\d+\.aof"),
-            re.compile(re.escape(s.appendfilename) + r"(\.manifest)?\.tmp-(\d+|create)"),
-            re.compile(re.escape(s.appendfilename) + r"\.\d+\.base\.(rdb|aof)\.tmp"),
+            re.compile(r"temp-" + tmp + "-" + re.escape(s.dbfilename)),
+            re.compile(r"temp-rewriteaof-bg-" + tmp + r"\.aof"),
+            re.compile(re.escape(s.appendfilename) + r"(\.manifest)?\.tmp-" + tmp),
+            re.compile(re.escape(s.appendfilename) + r"\.\d+\.base\.(rdb|aof)\.tmp(-" + tmp + ")?"),
         ]
         for directory in (s.dir, os.path.join(s.dir, s.appenddirname)):
             try:
@@ -248,6 +306,10 @@ class DiskBackend(Backend):
         else:
             self.__dict__.pop("feed", None)
         self.needs_after_call = f is not None and self.settings.appendfsync == "always"
+        if self.server is not None:
+            # The SET fast path's shortcut into the log buffer: not under always (its
+            # fsync comes from after_call, which the shortcut skips).
+            self.server.log_set = f.append_set if f is not None and not self.needs_after_call else None
 
     def settings_changed(self) -> None:
         """A setting changed at run time (CONFIG SET)."""
@@ -263,7 +325,7 @@ class DiskBackend(Backend):
             return
         if self.settings.appendfsync == "always":
             # The reply is the acknowledgement: the write is on disk before it leaves.
-            if not f.buf:
+            if not f.pending():
                 return
             ok = f.write_out() and f.fsync()
             if not ok:
@@ -382,12 +444,21 @@ class DiskBackend(Backend):
             aof = self.log
             if aof is not None and aof.file is not None:
                 f = aof.file
-                if f.buf or f.write_errno:  # (under always: a retry after a failure)
+                if f.pending() or f.write_errno:  # (under always: a retry after a failure)
                     if f.write_out() and self.settings.appendfsync == "always":
                         f.fsync()
                     self._update_gate()
             if self.child is not None:
                 return
+            if aof is not None and aof.file is not None and aof.file.fsync_errno and not aof.file.write_errno:
+                now = self._now_s()
+                if self._fsync_rewrite_try < 0 or now - self._fsync_rewrite_try > CONFIG_BGSAVE_RETRY_DELAY:
+                    # After a failed fsync only a rewrite from memory makes the log
+                    # trustworthy again (see LogFile.fsync); writes wait for it.
+                    self._fsync_rewrite_try = now
+                    self.rewrite_scheduled = False
+                    self._start_rewrite(server)
+                    return
             if self.bgsave_scheduled:
                 self.bgsave_scheduled = False
                 self._start_bgsave(server)
@@ -472,12 +543,13 @@ class DiskBackend(Backend):
         meta = self._meta(server)
         self.last_bgsave_try = self._now_s()
         self.dirty_before_bgsave = server.dirty
+        tmp = os.path.join(s.dir, f"temp-{unique_suffix()}-{s.dbfilename}")
 
         def work(source: snapshot.Source) -> None:
             snapshot.write_snapshot(path, source, checksum=s.rdbchecksum, compress=s.rdbcompression,
-                                    meta=meta)
+                                    meta=meta, tmp=tmp)
 
-        return self._spawn(server, "rdb", work, "")
+        return self._spawn(server, "rdb", work, tmp)
 
     # -- BGREWRITEAOF ------------------------------------------------------------------------------
     def rewrite(self, server: Server, in_exec: bool = False) -> str:
@@ -506,8 +578,9 @@ class DiskBackend(Backend):
             self.last_rewrite_ok = True
             self.aof_rewrites += 1
             return True
-        self._spawned += 1
-        tmp = aof.rewrite_target(os.getpid() * 1000 + self._spawned)
+        tmp = aof.rewrite_target()
+        f = aof.file
+        self._rewrite_fsync_mark = f.fsync_failures if f is not None else -1
         try:
             aof.begin_rewrite()
         except OSError as exc:
@@ -529,7 +602,9 @@ class DiskBackend(Backend):
         copy mode, on a copy made now in a thread.  The engine lock is held."""
         use_fork = self.settings.bgsave_method == "fork" and hasattr(os, "fork")
         t0 = time.perf_counter()
+        parent = os.getpid()
         if use_fork:
+            _load_prctl()
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)
@@ -541,6 +616,7 @@ class DiskBackend(Backend):
             if pid == 0:  # the child: write, then leave without running any cleanup
                 code = 1
                 try:
+                    _die_with_parent(parent)
                     work(snapshot.server_source(server.dbs))
                     code = 0
                 except BaseException as exc:  # no logging here: its locks may be held by a dead thread
@@ -607,8 +683,8 @@ class DiskBackend(Backend):
                 self.rdb_saves += 1
             else:
                 self.last_bgsave_ok = False
-                pid = child.pid if child.pid is not None else os.getpid()
-                _silent_unlink(os.path.join(self.settings.dir, f"temp-{pid}-{self.settings.dbfilename}"))
+                if child.tmp:
+                    _silent_unlink(child.tmp)
             return
         self.last_rewrite_time_sec = elapsed
         aof = self.log
@@ -623,6 +699,13 @@ class DiskBackend(Backend):
         if ok:
             self.aof_rewrites += 1
             self.rewrite_failures = 0
+            f = aof.file
+            if f is not None and f.fsync_errno and f.fsync_failures == self._rewrite_fsync_mark:
+                # The log now holds the whole data set, written and fsynced after
+                # the failure: what the failed fsync may have dropped is back on disk.
+                log.warning("the AOF was rewritten from memory after a failed fsync: writes are accepted again")
+                f.fsync_errno = 0
+                f.synced_size = f.size
         else:
             self.rewrite_failures += 1
 
@@ -687,7 +770,7 @@ class DiskBackend(Backend):
             "aof_last_bgrewrite_status": "ok" if self.last_rewrite_ok else "err",
             "aof_rewrites": self.aof_rewrites,
             "aof_rewrites_consecutive_failures": self.rewrite_failures,
-            "aof_last_write_status": "err" if f is not None and f.write_errno else "ok",
+            "aof_last_write_status": "err" if f is not None and f.error() else "ok",
             "latest_fork_usec": self.last_fork_usec,
         }
         if aof is not None:
@@ -695,7 +778,7 @@ class DiskBackend(Backend):
                 "aof_current_size": aof.current_size,
                 "aof_base_size": aof.base_size,
                 "aof_pending_rewrite": int(self.rewrite_scheduled),
-                "aof_buffer_length": len(f.buf) if f is not None else 0,
+                "aof_buffer_length": f.pending() if f is not None else 0,
                 "aof_pending_bio_fsync": 0,
                 "aof_delayed_fsync": 0,
             })
@@ -724,6 +807,7 @@ class DiskBackend(Backend):
         srv = self.server
         _OPEN.discard(self)
         if srv is None:
+            self._release_lock()
             return
         with srv.lock:
             aof = self.log
@@ -741,3 +825,10 @@ class DiskBackend(Backend):
                 except e.RedisError:
                     log.warning("the snapshot on close failed")
             srv.feeding = False
+            srv.log_set = None
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kvengine.config import ConfigError, Param, register
-from kvengine.persistence.base import Settings, format_save
+from kvengine.persistence.base import PersistenceError, Settings, format_save
 
 if TYPE_CHECKING:
     from kvengine.server import Server
@@ -88,7 +88,7 @@ def _set_appendonly(srv: Server, text: str) -> None:
         return
     try:
         toggle(on)
-    except OSError as exc:
+    except (OSError, PersistenceError) as exc:  # a full disk, a damaged manifest
         raise ConfigError(f"Unable to turn on AOF ({exc})") from None
 
 
@@ -113,7 +113,7 @@ def _start_aof_in_dir(srv: Server) -> None:
         finally:
             del disk._load_snapshot
         disk.set_appendonly(True)
-    except OSError as exc:
+    except (OSError, PersistenceError) as exc:  # DataDirLocked: another Engine has the directory
         raise ConfigError(f"Unable to turn on AOF ({exc})") from None
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import msgpack
 
-from kvengine.persistence.base import PersistenceError, Progress, write_all, write_atomic
+from kvengine.persistence.base import PersistenceError, Progress, unique_suffix, write_all, write_atomic
 from kvengine.serialize import VALUE_TYPES
 
 MAGIC = b"KVENGSNP"
@@ -112,9 +112,12 @@ def write_snapshot(
     fsync: bool = True,
     progress: Progress | None = None,
     total: int = 0,
+    tmp: str | None = None,
 ) -> int:
-    """Write a snapshot of `source` to `path` atomically; return the number of keys."""
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f"temp-{os.getpid()}-{os.path.basename(path)}")
+    """Write a snapshot of `source` to `path` atomically (through `tmp`, by default a
+    per-process unique name beside it); return the number of keys."""
+    tmp = tmp or os.path.join(os.path.dirname(os.path.abspath(path)),
+                              f"temp-{unique_suffix()}-{os.path.basename(path)}")
     return write_atomic(
         path,
         lambda fd: write_snapshot_fd(fd, source, checksum=checksum, compress=compress, meta=meta,

@@ -12,6 +12,7 @@ import pytest
 
 from kvengine import Engine, ManualClock
 from kvengine.persistence.check import export_resp
+from kvengine.persistence.hybrid import manifest_entries
 from tests.persistence_helpers import fill
 
 
@@ -100,7 +101,7 @@ def test_log_pipes_into_real_redis(tmp_path, real_client, redis_port, options) -
         data = (tmp_path / "appendonly.aof").read_bytes()
     else:
         directory = tmp_path / "appendonlydir"
-        names = [line.split()[1] for line in (directory / "appendonly.aof.manifest").read_text().splitlines()]
+        names = manifest_entries((directory / "appendonly.aof.manifest").read_text())
         data = b"".join((directory / name).read_bytes() for name in names)
     out = _pipe(redis_port, data)
     assert "errors: 0," in out, out
