@@ -398,3 +398,16 @@ def test_full_nodes_are_packed_and_read_back(kv: Any) -> None:
     for i in range(20_000):
         kv.xadd("big", {"a": "1", "b": i})
     assert (kv.server.used_memory() - used) / 20_000 < 60  # packed: about 30 bytes an entry
+
+
+def test_move_unlink_and_wrongtype_after_overwrite(kv: Any) -> None:
+    kv.xadd("s", {"f": 1}, id="1-0")
+    kv.xgroup_create("s", "g", "0")
+    assert kv.move("s", 2)
+    other = kv.client(db=2)
+    assert other.xinfo_groups("s")[0]["name"] == b"g" and kv.exists("s") == 0
+    assert other.unlink("s") == 1
+    kv.set("s", "x")
+    with pytest.raises(Exception, match="WRONGTYPE"):
+        kv.xadd("s", {"f": 1})
+    assert kv.get("s") == b"x"
