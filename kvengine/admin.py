@@ -23,6 +23,7 @@ from kvengine.commands import (
     command,
 )
 from kvengine.commands import TABLE as COMMAND_TABLE
+from kvengine.keys import glob_match
 from kvengine.reply import OK, PONG, Status
 from kvengine.util import get_int, parse_int
 
@@ -194,10 +195,43 @@ def command_count_command(c: Client, argv: Argv) -> Reply:
     return len(COMMAND_TABLE)
 
 
+# Redis 7.0's ACL categories (ACLCommandCategories), the names FILTERBY ACLCAT accepts.
+ACL_CATEGORIES = frozenset((
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
+    "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection",
+    "transaction", "scripting",
+))
+
+
 @command("COMMAND|LIST", -2, LOADING | STALE)
 def command_list_command(c: Client, argv: Argv) -> Reply:
-    """COMMAND LIST"""
-    return [cmd.name.encode() for cmd in all_commands() if "|" not in cmd.name]
+    """COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+
+    Redis's commandListCommand: every command and subcommand (`config|get`); a filter
+    keeps the matching ones. No module commands exist in-process, and an unknown ACL
+    category matches nothing, as in Redis.
+    """
+    keep: Callable[[Command], bool] = lambda cmd: True  # noqa: E731
+    i = 2
+    while i < len(argv):
+        if argv[i].lower() == b"filterby" and len(argv) - 1 - i == 2:
+            kind, arg = argv[i + 1].lower(), argv[i + 2]
+            if kind == b"module":
+                keep = lambda cmd: False  # noqa: E731
+            elif kind == b"aclcat":
+                cat = arg.decode("latin-1").lower()
+                valid = cat in ACL_CATEGORIES
+
+                def keep(cmd: Command, cat: str = "@" + cat, valid: bool = valid) -> bool:
+                    return valid and cat in keyspecs.COMMAND_DOCS.get(cmd.name, ((),))[0]
+            elif kind == b"pattern":
+                keep = lambda cmd, p=arg: glob_match(p, cmd.name.encode(), nocase=True)  # noqa: E731
+            else:
+                raise e.syntax()
+            i += 3
+        else:
+            raise e.syntax()
+    return [cmd.name.encode() for cmd in all_commands() if keep(cmd)]
 
 
 @command("COMMAND|INFO", -2, LOADING | STALE)

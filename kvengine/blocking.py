@@ -19,13 +19,14 @@ it had timed out, as Redis does.  Engine.close() fails every waiter.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
 from kvengine.clock import system_clock
-from kvengine.util import LLONG_MAX, parse_float
+from kvengine.util import LLONG_MAX, LLONG_MIN, ld_round, parse_long_double
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from kvengine.server import Server
 
 _POLL_S = 0.005  # how often a waiter on a manual clock looks at the time
+_MAX_WAIT_S = min(threading.TIMEOUT_MAX, 86400.0)  # the longest single Event.wait
 
 
 class Block(Exception):
@@ -60,16 +62,24 @@ def may_block(c: Client) -> bool:
 
 def parse_timeout(arg: bytes) -> int:
     """Redis's getTimeoutFromObjectOrReply: a blocking command's timeout (seconds, a
-    double) in ms, with Redis's errors."""
-    seconds = parse_float(arg)
-    if seconds is None or seconds != seconds or seconds in (float("inf"), float("-inf")):
+    long double) in ms, with Redis's errors.
+
+    Redis computes ``(long long) ceill(seconds * 1000.0)``: a product past the 64-bit
+    range (``inf``, ``1e308``, 99999999999999999999) converts to LLONG_MIN on x86-64,
+    hence ``timeout is negative``; -0.0001 rounds up to 0, which blocks forever.
+    """
+    seconds = parse_long_double(arg)
+    if seconds is None:
         raise e.err("timeout is not a float or out of range")
-    if seconds < 0:
+    if isinstance(seconds, float):  # +-inf
         raise e.err("timeout is negative")
-    ms = int(seconds * 1000)
-    if ms > LLONG_MAX // 2:
-        raise e.err("timeout is out of range")
-    return ms
+    ms = ld_round(seconds * 1000)
+    tval = math.ceil(ms) if not isinstance(ms, float) else LLONG_MIN
+    if not LLONG_MIN <= tval <= LLONG_MAX:
+        tval = LLONG_MIN
+    if tval < 0:
+        raise e.err("timeout is negative")
+    return tval
 
 
 def deadline_from(c: Client, timeout_ms: int) -> int | None:
@@ -207,7 +217,8 @@ def wait(srv: Server, waiter: Waiter) -> Any:
             remaining = (waiter.deadline_ms - srv.clock()) / 1000
             if remaining <= 0:
                 break
-            timeout = min(remaining, _POLL_S) if manual else remaining
+            # (a deadline centuries away exceeds what a lock wait accepts: wait in steps)
+            timeout = min(remaining, _POLL_S if manual else _MAX_WAIT_S)
         waiter.event.wait(timeout)
     with srv.lock:
         unregister(srv, waiter)

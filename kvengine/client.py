@@ -49,13 +49,18 @@ def decode_reply(reply: Any, encoding: str = "utf-8", errors: str = "strict") ->
     """Decode bulk and status strings to str, recursively (decode_responses=True)."""
     if isinstance(reply, bytes):
         return reply.decode(encoding, errors)
-    if type(reply) is list:
+    if isinstance(reply, list):
         return [decode_reply(r, encoding, errors) for r in reply]
     return reply
 
 
 class Client(*ALL_MIXINS):  # type: ignore[misc]
     """A view on an engine's data with its own selected db, MULTI state and decoding."""
+
+    #: The protocol the view's replies are meant for (Redis's ``c->resp``): 2 for the
+    #: engine's own API; the redis-py drop-in's connections set 3 under ``protocol=3``,
+    #: and a script then returns RESP3 types (maps, sets, doubles, booleans).
+    resp: int = 2
 
     def __init__(
         self,

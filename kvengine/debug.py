@@ -442,6 +442,8 @@ def _protocol(c: Client, name: bytes) -> Reply:
         b"verbatim": b"This is a verbatim\nstring",
     }
     if kind == b"push":
+        if c.resp == 3:  # the push message has no place in-process; the reply that follows it
+            return b"Some real reply following the push reply"
         raise e.err("RESP2 is not supported by this command")
     if kind not in replies:
         raise e.err("Wrong protocol type name. Please use one of the following: "

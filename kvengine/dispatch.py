@@ -20,19 +20,34 @@ if TYPE_CHECKING:
     from kvengine.client import Client
 
 
-def _printable(arg: bytes, limit: int = 128) -> str:
-    return arg[:limit].decode("utf-8", "replace")
+def _c_string(arg: bytes, limit: int = 128) -> bytes:
+    """What Redis's ``%.*s`` prints of an argument: up to its first NUL, at most
+    `limit` bytes."""
+    return arg.split(b"\0", 1)[0][:limit]
+
+
+def _error_text(raw: bytes) -> str:
+    """An error built from arguments as Redis's addReplyErrorFormat sends it: CR and
+    LF become spaces (so the reply stays one protocol line)."""
+    return raw.replace(b"\r", b" ").replace(b"\n", b" ").decode("utf-8", "replace")
 
 
 def unknown_command(argv: Argv) -> e.RedisError:
-    """Redis 7's text: the name and the first arguments, up to 128 characters."""
-    args = ""
+    """Redis 7's text: the name and the first arguments, up to 128 bytes."""
+    args = b""
     for arg in argv[1:]:
         if len(args) >= 128:
             break
-        args += "'" + _printable(arg, 128 - len(args)) + "' "
+        args += b"'" + _c_string(arg, 128 - len(args)) + b"' "
     return e.err(
-        f"unknown command '{_printable(argv[0])}', with args beginning with: {args}"
+        _error_text(b"unknown command '" + _c_string(argv[0]) + b"', with args beginning with: " + args)
+    )
+
+
+def unknown_subcommand(argv: Argv) -> e.RedisError:
+    """``unknown subcommand '<sub>'. Try <CMD> HELP.`` (the subcommand as Redis's %.128s)."""
+    return e.err(
+        _error_text(b"unknown subcommand '" + _c_string(argv[1]) + b"'. Try " + argv[0].upper() + b" HELP.")
     )
 
 
@@ -50,9 +65,7 @@ def resolve(argv: Argv) -> Command:
             raise e.wrong_args(cmd.name)
         sub = cmd.subcommands.get(argv[1].lower())
         if sub is None:
-            raise e.err(
-                f"unknown subcommand '{_printable(argv[1])}'. Try {cmd.name.upper()} HELP."
-            )
+            raise unknown_subcommand(argv)
         cmd = sub
     if not cmd.check_arity(len(argv)):
         raise e.wrong_args(cmd.name)

@@ -119,7 +119,10 @@ def parse_metadata(code: bytes) -> tuple[bytes, bytes, bytes]:
                 raise e.err("Invalid metadata value, name argument was given multiple times")
             name = part[5:]
             continue
-        raise e.err("Invalid metadata value given: " + part.decode("utf-8", "replace"))
+        # Redis formats the option as a C string (cut at NUL); its CR/LF would break the
+        # reply line (Redis 7.0 sends them raw, an invalid reply), so they become spaces.
+        shown = part.split(b"\0", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+        raise e.err("Invalid metadata value given: " + shown.decode("utf-8", "replace"))
     if name is None:
         raise e.err("Library name was not given")
     return name, engine, code[end:]

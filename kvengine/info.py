@@ -540,7 +540,8 @@ def memory_stats(srv: Server) -> list[Any]:
     ]
     for db_id, (main, expires) in per_db.items():
         out += [f"db.{db_id}".encode(), [b"overhead.hashtable.main", main,
-                                         b"overhead.hashtable.expires", expires]]
+                                         b"overhead.hashtable.expires", expires,
+                                         b"overhead.hashtable.slot-to-keys", 0]]  # no cluster
     dataset = used - overhead
     out += [
         b"overhead.total", overhead,

@@ -174,6 +174,9 @@ def parse_cursor(arg: bytes) -> int:
     return (-value) % (1 << 64) if neg else value
 
 
+_SCAN_COUNT_CAP = 1 << 32
+
+
 def scan_options(argv: Argv, start: int, with_type: bool) -> tuple[int, bytes | None, bytes | None]:
     """COUNT/MATCH/TYPE of SCAN and the *SCAN family: (count, pattern, type)."""
     count, pattern, typename = 10, None, None
@@ -186,6 +189,9 @@ def scan_options(argv: Argv, start: int, with_type: bool) -> tuple[int, bytes | 
             count = get_int(argv[i + 1])
             if count < 1:
                 raise e.syntax()
+            # No table or container holds 2**32 items, so a larger COUNT asks for
+            # everything either way; the cap keeps it a machine-sized integer.
+            count = min(count, _SCAN_COUNT_CAP)
         elif opt == b"MATCH" and more >= 2:
             pattern = None if argv[i + 1] == b"*" else argv[i + 1]
         elif opt == b"TYPE" and with_type and more >= 2:
@@ -368,14 +374,14 @@ def restore_command(c: Client, argv: Argv) -> Reply:
         else:
             raise e.syntax()
         j += 1
+    db = c.db
+    if not replace and db.lookup_write(key) is not None:  # Redis: before the TTL is read
+        raise e.error_from_line("BUSYKEY Target key name already exists.")
     ttl = parse_int(argv[2])
     if ttl is None:
         raise e.not_integer()
     if ttl < 0:
         raise e.err("Invalid TTL value, must be >= 0")
-    db = c.db
-    if not replace and db.lookup_write(key) is not None:
-        raise e.error_from_line("BUSYKEY Target key name already exists.")
     try:
         value = load_payload(argv[3])
     except ValueError:

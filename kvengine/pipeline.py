@@ -13,6 +13,8 @@ on WatchError.
 
 from __future__ import annotations
 
+import copy
+import textwrap
 import time
 from collections.abc import Callable
 from time import time_ns as _time_ns
@@ -157,9 +159,8 @@ def _lookup_string(db: Database, key: bytes, now: int) -> bytes | None:
 
 def _annotate(exc: Exception, number: int, argv: Argv | None) -> None:
     """redis-py's wording for the first failing command of a pipeline."""
-    cmd = " ".join(a.decode("utf-8", "replace") for a in argv or [])
-    if len(cmd) > 100:
-        cmd = cmd[:97] + "..."
+    cmd = textwrap.shorten(" ".join(a.decode("utf-8", "replace") for a in argv or []),
+                           width=100, placeholder="...", break_long_words=True)
     exc.args = (f"Command # {number} ({cmd}) of pipeline caused error: {exc.args[0]}", *exc.args[1:])
 
 
@@ -395,11 +396,15 @@ class Pipeline:
         view = self._view
         srv: Server = view.server
         # Commands given by name can fail to queue (unknown, wrong arity): Redis then
-        # refuses the whole EXEC, as here, before anything runs.
-        for kind, cmd, _, _ in stack:
+        # refuses the whole EXEC before anything runs, and redis-py's
+        # _execute_transaction raises the first queueing error, annotated, in place of
+        # the EXECABORT.
+        for i, (kind, cmd, argv, _) in enumerate(stack):
             if kind == _K_CMD and type(cmd) is not Command:
                 unwatch_all(view)
-                raise e.ExecAbortError("Transaction discarded because of previous errors.") from cmd
+                exc = copy.copy(cmd)
+                _annotate(exc, i + 1, argv)
+                raise exc
         runner = self._runner
         if runner is None:
             runner = self._runner = _ExecRunner(view)

@@ -61,6 +61,8 @@ from kvengine import exceptions as e
 from kvengine.client import Client
 from kvengine.commands import BLOCKING, TABLE
 from kvengine.engine import Engine
+from kvengine.reply import Resp3Set
+from kvengine.resp3 import RESP3 as _RESP3
 
 __all__ = [
     "AsyncConnection",
@@ -127,9 +129,10 @@ def _pool_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 # -- RESP3 shapes -----------------------------------------------------------------------
 #
 # kvengine's handlers answer in RESP2 shapes.  With protocol=3 a real Redis 7.0 sends
-# some replies as other RESP3 types; these converters turn the RESP2 shape into what
-# redis-py's RESP3 parser builds from those types.  Only commands whose RESP3 reply
-# differs are listed (checked against redis-server 7.0 by the compatibility suite).
+# some replies as other RESP3 types; kvengine.resp3.RESP3 turns the RESP2 shape into
+# what redis-py's RESP3 parser builds from those types (shared with scripts, which see
+# RESP3 replies after redis.setresp(3)); tests/differential/test_resp3.py holds every
+# command to redis-server 7.0.
 
 
 def _probe_sets_as_python_sets() -> bool:
@@ -157,137 +160,9 @@ def _probe_sets_as_python_sets() -> bool:
 _SETS_AS_SETS: bool | None = None
 
 
-class _Resp3Set(list):  # type: ignore[type-arg]
-    """Marks a RESP3 set until decoding, which turns it into what the parser gives."""
-
-    __slots__ = ()
-
-
-def _double(v: Any) -> Any:
-    return None if v is None else float(v)
-
-
-def _pairs(reply: Any, second: Callable[[Any], Any] = _double) -> Any:
-    if not isinstance(reply, list):
-        return reply
-    it = iter(reply)
-    return [[a, second(b)] for a, b in zip(it, it)]
-
-
-def _map(reply: Any) -> Any:
-    if not isinstance(reply, list):
-        return reply
-    it = iter(reply)
-    return dict(zip(it, it))
-
-
-def _has(argv: Argv, word: bytes) -> bool:
-    return any(a.upper() == word for a in argv[2:])
-
-
-def _withscores(argv: Argv, reply: Any) -> Any:
-    return _pairs(reply) if _has(argv, b"WITHSCORES") else reply
-
-
-def _zpop(argv: Argv, reply: Any) -> Any:
-    if not reply:
-        return reply
-    if len(argv) > 2:  # with COUNT: a list of pairs
-        return _pairs(reply)
-    return [reply[0], _double(reply[1])]
-
-
-def _zmpop(argv: Argv, reply: Any) -> Any:
-    if not reply:
-        return reply
-    # RESP2 already nests the pairs ([key, [[member, score], ...]]): only the scores change
-    return [reply[0], [[m, _double(sc)] for m, sc in reply[1]]]
-
-
-def _bzpop(argv: Argv, reply: Any) -> Any:
-    if not reply:
-        return reply
-    return [reply[0], reply[1], _double(reply[2])]
-
-
-def _lcs(argv: Argv, reply: Any) -> Any:
-    if not _has(argv, b"IDX") or not isinstance(reply, list):
-        return reply
-    return _map(reply)
-
-
-def _xread(argv: Argv, reply: Any) -> Any:
-    if not isinstance(reply, list):
-        return reply
-    return {stream: entries for stream, entries in reply}
-
-
-def _geo_coords(argv: Argv, reply: Any) -> Any:
-    def point(p: Any) -> Any:
-        return None if p is None else [float(p[0]), float(p[1])]
-
-    return [point(p) for p in reply] if isinstance(reply, list) else reply
-
-
-def _geo_search(argv: Argv, reply: Any) -> Any:
-    if not _has(argv, b"WITHCOORD") or not isinstance(reply, list):
-        return reply
-    out = []
-    for item in reply:
-        if isinstance(item, list) and item and isinstance(item[-1], list):
-            item = [*item[:-1], [float(item[-1][0]), float(item[-1][1])]]
-        out.append(item)
-    return out
-
-
-def _xinfo(argv: Argv, reply: Any) -> Any:
-    sub = argv[1].lower() if len(argv) > 1 else b""
-    if sub == b"stream":
-        return _map(reply)
-    if sub in (b"groups", b"consumers") and isinstance(reply, list):
-        return [_map(r) for r in reply]
-    return reply
-
-
-_RESP3: dict[bytes, Callable[[Argv, Any], Any]] = {
-    b"hgetall": lambda a, r: _map(r),
-    b"config": lambda a, r: _map(r) if len(a) > 1 and a[1].lower() == b"get" else r,
-    b"smembers": lambda a, r: _Resp3Set(r),
-    b"sinter": lambda a, r: _Resp3Set(r),
-    b"sunion": lambda a, r: _Resp3Set(r),
-    b"sdiff": lambda a, r: _Resp3Set(r),
-    b"spop": lambda a, r: _Resp3Set(r) if len(a) > 2 else r,
-    b"hrandfield": lambda a, r: _pairs(r, lambda v: v) if _has(a, b"WITHVALUES") else r,
-    b"zscore": lambda a, r: _double(r),
-    b"zincrby": lambda a, r: _double(r),
-    b"zadd": lambda a, r: _double(r) if _has(a, b"INCR") else r,
-    b"zmscore": lambda a, r: [_double(x) for x in r] if isinstance(r, list) else r,
-    b"zrange": _withscores,
-    b"zrangebyscore": _withscores,
-    b"zrevrange": _withscores,
-    b"zrevrangebyscore": _withscores,
-    b"zunion": _withscores,
-    b"zinter": _withscores,
-    b"zdiff": _withscores,
-    b"zrandmember": _withscores,
-    b"zpopmin": _zpop,
-    b"zpopmax": _zpop,
-    b"bzpopmin": _bzpop,
-    b"bzpopmax": _bzpop,
-    b"zmpop": _zmpop,
-    b"bzmpop": _zmpop,
-    b"lcs": _lcs,
-    b"xread": _xread,
-    b"xreadgroup": _xread,
-    b"xinfo": _xinfo,
-    b"geopos": _geo_coords,
-    b"geosearch": _geo_search,
-    b"georadius": _geo_search,
-    b"georadius_ro": _geo_search,
-    b"georadiusbymember": _geo_search,
-    b"georadiusbymember_ro": _geo_search,
-    b"memory": lambda a, r: _map(r) if len(a) > 1 and a[1].lower() == b"stats" else r,
-}
+# Marks a RESP3 set until decoding, which turns it into what the parser gives (the
+# class lives in kvengine.reply: a script's {set=} reply is built as one already).
+_Resp3Set = Resp3Set
 
 
 # -- the per-connection session ----------------------------------------------------------
@@ -301,6 +176,7 @@ class _Session:
 
     def __init__(self, engine: Client, db: int, protocol: int, client_name: Any) -> None:
         view = engine.client(db=db, decode_responses=False)
+        view.resp = protocol  # what a script's reply is built for (luaReplyToRedisReply)
         if client_name:
             view.name = client_name.encode() if isinstance(client_name, str) else bytes(client_name)
         self.view = view

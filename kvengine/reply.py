@@ -23,3 +23,11 @@ class Status(bytes):
 OK = Status(b"OK")
 PONG = Status(b"PONG")
 QUEUED = Status(b"QUEUED")
+
+
+class Resp3Set(list):  # type: ignore[type-arg]
+    """A RESP3 set inside a reply built for a RESP3 caller (a script's ``{set=...}``):
+    a list to everything in kvengine; the redis-py drop-in hands it over as its parser
+    would a ``~`` reply."""
+
+    __slots__ = ()

@@ -62,7 +62,8 @@ from kvengine.commands import (
 )
 from kvengine.dispatch import execute
 from kvengine.lua.bytecode import untail
-from kvengine.reply import OK, QUEUED, Status
+from kvengine.reply import OK, QUEUED, Resp3Set, Status
+from kvengine.resp3 import convert as resp3_convert
 from kvengine.util import get_int, split_args
 
 if TYPE_CHECKING:
@@ -423,7 +424,7 @@ class Scripting:
             v = res[1]
             if type(v) is int and _LLONG_MIN <= v < _LLONG_LIMIT:
                 return v
-        return self.reply_from_lua(res, name)
+        return self.reply_from_lua(res, name, run)
 
     def _prepare(self, c: Client, flags: int, ro: bool) -> tuple[bool, bool, bool]:
         """Redis's scriptPrepareForRun checks, and the OOM state at the script's start:
@@ -450,7 +451,7 @@ class Scripting:
         allow_oom = not compat and bool(flags & FLAG_ALLOW_OOM)
         return read_only, allow_oom, oom
 
-    def reply_from_lua(self, res: Any, name: str) -> Reply:
+    def reply_from_lua(self, res: Any, name: str, run: Run | None = None) -> Reply:
         """Turn what the prelude's finish() returned into a reply (or raise the error)."""
         code = res[0]
         if code == 0:
@@ -470,7 +471,8 @@ class Scripting:
                     tokens.extend(part if type(part) is tuple else (part,))
             else:
                 tokens = list(res[1:])
-            reply = decode_tokens(tokens)
+            reply = decode_tokens(tokens, run.resp if run is not None else 2,
+                                  run is not None and getattr(run.caller, "resp", 2) == 3)
             if isinstance(reply, e.RedisError):
                 raise reply
             return reply
@@ -562,6 +564,9 @@ class Scripting:
             need = len(reply) + 48 if t is bytes else push_size(reply)
             if sb.memory_used(True) + need + 4096 > cap and not sb.room(need):  # type: ignore[union-attr]
                 return _E_NOMEM, 4
+        if run.resp == 3 and reply is not None:
+            reply = resp3_convert(argv, reply)  # what a RESP3 client would get
+            t = type(reply)
         if t is bytes:
             return reply
         if reply is None:
@@ -591,7 +596,15 @@ class Scripting:
         if isinstance(x, BaseException):
             return self._sandbox.table_from({b"err": _line(x)})  # type: ignore[union-attr]
         if t is float:
-            return b"%.17g" % x
+            return self._sandbox.table_from({b"double": x}) if resp3 else b"%.17g" % x  # type: ignore[union-attr]
+        if t is dict:  # a RESP3 map (redisProtocolToLuaType_Map)
+            conv = self._lua_value
+            return self._sandbox.table_from({b"map": self._sandbox.table_from(  # type: ignore[union-attr]
+                {conv(k, resp3): conv(v, resp3) for k, v in x.items()})})
+        if t is Resp3Set:  # a RESP3 set: {set={member=true, ...}}
+            conv = self._lua_value
+            return self._sandbox.table_from({b"set": self._sandbox.table_from(  # type: ignore[union-attr]
+                {conv(k, resp3): True for k in x})})
         if t is bool:
             return 1 if x else 0
         return str(x).encode()
@@ -746,23 +759,44 @@ def push_size(value: Any) -> int:
 _STRINGS = {bytes, Status}
 
 
-def decode_tokens(tokens: list[Any]) -> Reply:
+def _resp3_aggregate(item: list[Any], code: int) -> Any:
+    """A finished {map=} (code 12) or {set=} (code 13) for a RESP3 caller."""
+    if code == 12:
+        it = iter(item)
+        out: dict[Any, Any] = {}
+        for k, v in zip(it, it):
+            try:
+                out[k] = v
+            except TypeError:  # an unhashable key (a table): keep the flat form
+                return item
+        return out
+    return Resp3Set(item)
+
+
+def decode_tokens(tokens: list[Any], script_resp: int = 2, caller_resp3: bool = False) -> Reply:
     """Rebuild a reply from the prelude's flattened (code, value) tokens, iteratively
-    (a deeply nested Lua table must not exhaust Python's recursion limit)."""
+    (a deeply nested Lua table must not exhaust Python's recursion limit).
+
+    As luaReplyToRedisReply: for a RESP2 caller maps and sets are arrays, doubles and big
+    numbers bulk strings, and booleans 1 / nil (or 1 / 0 after redis.setresp(3)); for a
+    RESP3 caller (``caller_resp3``) maps become dicts, sets :class:`Resp3Set`, doubles
+    floats, big numbers ints and, after redis.setresp(3), booleans bools."""
+    resp3_bools = script_resp == 3
     root: list[Reply] = []
-    stack: list[tuple[list[Reply], int]] = [(root, 1)]  # (list being filled, items missing)
+    # (list being filled, items missing, its code, where it sits in its parent)
+    stack: list[tuple[list[Reply], int, int, int]] = [(root, 1, 5, 0)]
     i = 0
     n = len(tokens)
     while i < n:
         code = tokens[i]
         v = tokens[i + 1]
         i += 2
-        if code == 5:
+        if code == 5 or code == 12 or code == 13:
             item: Reply = []
-            target, missing = stack[-1]
+            target, missing, tcode, at = stack[-1]
             target.append(item)
-            stack[-1] = (target, missing - 1)
-            stack.append((item, int(v)))
+            stack[-1] = (target, missing - 1, tcode, at)
+            stack.append((item, int(v), code, len(target) - 1))
         else:
             if code == 0:
                 item = v
@@ -774,13 +808,27 @@ def decode_tokens(tokens: list[Any]) -> Reply:
                 item = Status(_crlf_to_spaces(v))
             elif code == 4:
                 item = e.error_from_line(_text(_crlf_to_spaces(v)))
+            elif code == 7:  # a boolean
+                if resp3_bools:
+                    item = bool(v) if caller_resp3 else int(bool(v))
+                else:
+                    item = 1 if v else None
+            elif code == 14:  # {big_number=}
+                item = v
+                if caller_resp3:
+                    try:
+                        item = int(v)
+                    except ValueError:
+                        pass
             else:  # 6: a double
-                item = format_lua_double(v)
-            target, missing = stack[-1]
+                item = float(v) if caller_resp3 else format_lua_double(v)
+            target, missing, tcode, at = stack[-1]
             target.append(item)
-            stack[-1] = (target, missing - 1)
+            stack[-1] = (target, missing - 1, tcode, at)
         while len(stack) > 1 and stack[-1][1] == 0:
-            stack.pop()
+            done, _, dcode, at = stack.pop()
+            if caller_resp3 and dcode != 5:
+                stack[-1][0][at] = _resp3_aggregate(done, dcode)
     return root[0] if root else None
 
 

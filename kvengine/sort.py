@@ -40,7 +40,9 @@ _DBL_MIN = sys.float_info.min
 
 def sort_weight(value: bytes) -> float | None:
     """A numeric weight as SORT's strtod reads it, or None (errno ERANGE included:
-    overflow, underflow to zero, and subnormal results)."""
+    overflow, underflow to zero, and subnormal results).  Redis hands the value to
+    strtod as a C string, so a NUL byte ends it."""
+    value = value.split(b"\0", 1)[0]
     f = strtod_whole(value)
     if f is None or overflowed(value, f) or (f != 0.0 and abs(f) < _DBL_MIN):
         return None

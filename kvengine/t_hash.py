@@ -15,8 +15,10 @@ from kvengine.serialize import register_type
 from kvengine.util import (
     LLONG_MAX,
     LLONG_MIN,
+    check_reply_items,
     format_long_double,
     get_int,
+    get_range_long,
     long_double_add,
     parse_int,
     parse_long_double,
@@ -430,15 +432,13 @@ def hrandfield_command(c: Client, argv: Argv) -> Reply:
     """HRANDFIELD key [count [WITHVALUES]]"""
     withvalues = False
     if len(argv) >= 3:
-        count = get_int(argv[2])
-        if count < -LLONG_MAX:
-            raise e.err("value is out of range")
-        if len(argv) == 4:
-            if argv[3].upper() != b"WITHVALUES":
-                raise e.syntax()
-            withvalues = True
-        elif len(argv) > 4:
+        count = get_range_long(argv[2], -LLONG_MAX, LLONG_MAX)
+        if len(argv) > 4 or (len(argv) == 4 and argv[3].upper() != b"WITHVALUES"):
             raise e.syntax()
+        if len(argv) == 4:
+            withvalues = True
+            if not -(LLONG_MAX // 2) <= count <= LLONG_MAX // 2:  # count * 2 must fit a long
+                raise e.err("value is out of range")
         h = _get_hash(c, argv[1])
         if h is None or count == 0:
             return []
@@ -446,6 +446,7 @@ def hrandfield_command(c: Client, argv: Argv) -> Reply:
         if count > 0:
             chosen = sample_distinct(fields, count)
         else:
+            check_reply_items(-count * (2 if withvalues else 1))
             chosen = sample_with_repetition(fields, -count)
         if not withvalues:
             return chosen

@@ -23,7 +23,7 @@ from kvengine.commands import (
 )
 from kvengine.reply import OK
 from kvengine.serialize import register_type
-from kvengine.util import LLONG_MAX, get_int
+from kvengine.util import LLONG_MIN, get_int
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -349,10 +349,10 @@ def lrange_command(c: Client, argv: Argv) -> Reply:
 @command("LINDEX", 3, READONLY, keys=(1, 1, 1))
 def lindex_command(c: Client, argv: Argv) -> Reply:
     """LINDEX key index"""
-    index = get_int(argv[2])
-    lst = _get_list(c, argv[1], False)
+    lst = _get_list(c, argv[1], False)  # Redis looks the key up before reading the index
     if lst is None:
         return None
+    index = get_int(argv[2])
     if index < 0:
         index += len(lst)
     return lst.q[index] if 0 <= index < len(lst) else None
@@ -361,10 +361,10 @@ def lindex_command(c: Client, argv: Argv) -> Reply:
 @command("LSET", 4, WRITE | DENYOOM, keys=(1, 1, 1))
 def lset_command(c: Client, argv: Argv) -> Reply:
     """LSET key index element"""
-    index = get_int(argv[2])
-    lst = _get_list(c, argv[1], True)
+    lst = _get_list(c, argv[1], True)  # Redis looks the key up before reading the index
     if lst is None:
         raise e.err(e.NO_SUCH_KEY)
+    index = get_int(argv[2])
     if index < 0:
         index += len(lst)
     if not 0 <= index < len(lst):
@@ -449,8 +449,6 @@ def lpos_command(c: Client, argv: Argv) -> Reply:
                     "RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
                     "or use negative to start from the end of the list"
                 )
-            if rank < -LLONG_MAX:
-                raise e.err("value is out of range")
         elif opt == b"COUNT":
             count = get_int(argv[j + 1], "COUNT can't be negative")
             if count < 0:
@@ -468,7 +466,15 @@ def lpos_command(c: Client, argv: Argv) -> Reply:
     items = lst.q
     n = len(items)
     indexes = range(n) if rank > 0 else range(n - 1, -1, -1)
-    skip = abs(rank) - 1
+    if rank == LLONG_MIN:
+        # Redis negates the rank in a C long: LLONG_MIN stays negative, so every match
+        # is at or past the rank (the first one counts) and COUNT's stop test
+        # (matches - rank + 1 >= count) overflows and never holds unless COUNT is 0.
+        skip = 0
+        if count:
+            count = 0
+    else:
+        skip = abs(rank) - 1
     found: list[int] = []
     want = 1 if count is None else (count or n)
     for scanned, i in enumerate(indexes):
@@ -618,8 +624,8 @@ def brpoplpush_command(c: Client, argv: Argv) -> Reply:
 @command("BLMPOP", -5, WRITE | BLOCKING | MOVABLEKEYS, keys=(0, 0, 0))
 def blmpop_command(c: Client, argv: Argv) -> Reply:
     """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
-    timeout = parse_timeout(argv[1])
     keys, left, count = _mpop_args(argv, 2)
+    timeout = parse_timeout(argv[1])  # Redis reads the timeout after the other arguments
     reply = _mpop(c, keys, left, count)
     if reply is None and may_block(c):
         raise Block(keys, deadline_from(c, timeout))

@@ -10,7 +10,7 @@ from kvengine.commands import DENYOOM, FAST, MOVABLEKEYS, READONLY, WRITE, Argv,
 from kvengine.containers import ScanOrder, sample_distinct, sample_with_repetition
 from kvengine.keys import glob_match, parse_cursor, scan_options
 from kvengine.serialize import register_type
-from kvengine.util import get_int, parse_int
+from kvengine.util import LLONG_MAX, check_reply_items, get_int, get_positive_long, get_range_long, parse_int
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -269,9 +269,7 @@ def spop_command(c: Client, argv: Argv) -> Reply:
         raise e.syntax()
     count = None
     if len(argv) == 3:
-        count = get_int(argv[2], "value is out of range, must be positive")
-        if count < 0:
-            raise e.err("value is out of range, must be positive")
+        count = get_positive_long(argv[2])
     s = _get_set(c, key, True)
     if s is None:
         return None if count is None else []
@@ -292,12 +290,15 @@ def srandmember_command(c: Client, argv: Argv) -> Reply:
     if len(argv) > 3:
         raise e.syntax()
     if len(argv) == 3:
-        count = get_int(argv[2])
+        count = get_range_long(argv[2], -LLONG_MAX, LLONG_MAX)  # before the lookup, as Redis
         s = _get_set(c, argv[1])
         if s is None or count == 0:
             return []
         members = s.members()
-        return sample_distinct(members, count) if count > 0 else sample_with_repetition(members, -count)
+        if count > 0:
+            return sample_distinct(members, count)
+        check_reply_items(-count)
+        return sample_with_repetition(members, -count)
     s = _get_set(c, argv[1])
     return None if s is None else sample_distinct(s.members(), 1)[0]
 
@@ -320,8 +321,8 @@ def smove_command(c: Client, argv: Argv) -> Reply:
     if dst is None:
         dst = Set()
         c.db.table.set(dst_key, dst, -1, c.server.now)
-    dst.add(member)
-    c.db.modified(dst_key, dst)
+    if dst.add(member):  # a member the destination already holds leaves it untouched (no WATCH signal)
+        c.db.modified(dst_key, dst)
     return 1
 
 

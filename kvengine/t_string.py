@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING
 
 from kvengine import exceptions as e
@@ -413,13 +414,19 @@ def lcs_command(c: Client, argv: Argv) -> Reply:
         j += 1
     if getidx and getlen:
         raise e.err("If you want both the length and indexes, please just use IDX.")
+    # Redis refuses a table (a uint32 per cell) larger than proto-max-bulk-len, so the
+    # work and memory stay bounded whatever the strings are.
+    if (len(a) + 1) * (len(b) + 1) * 4 > PROTO_MAX_BULK_LEN:
+        raise e.err("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
     return _lcs(a, b, getlen, getidx, withmatchlen, minmatchlen)
 
 
 def _lcs(a: bytes, b: bytes, getlen: bool, getidx: bool, withmatchlen: bool, minlen: int) -> Reply:
     alen, blen = len(a), len(b)
     # table[i][j] = LCS length of a[:i] and b[:j]; O(alen * blen) as in Redis.
-    table = [[0] * (blen + 1) for _ in range(alen + 1)]
+    # (rows of C uint32, as Redis's table: 4 bytes a cell instead of a list's 8 and more)
+    zero = array("I", bytes(4 * (blen + 1)))
+    table = [array("I", zero) for _ in range(alen + 1)]
     for i in range(1, alen + 1):
         row, prev, ai = table[i], table[i - 1], a[i - 1]
         for j in range(1, blen + 1):
@@ -487,8 +494,14 @@ def setbit_command(c: Client, argv: Argv) -> Reply:
         raise e.err(e.BIT_VALUE)
     on = argv[3] == b"1"
     old = c.db.get_string(key, write=True)
-    buf = bytearray(old or b"")
     byte = offset >> 3
+    if old is not None and byte < len(old):
+        previous = 1 if old[byte] & (1 << (7 - (offset & 7))) else 0
+        if previous == on:
+            # Neither the length nor the bit changes: Redis writes nothing, so no
+            # WATCH is invalidated, the dirty counter stays and nothing is logged.
+            return previous
+    buf = bytearray(old or b"")
     if len(buf) <= byte:
         buf.extend(b"\0" * (byte + 1 - len(buf)))
     mask = 1 << (7 - (offset & 7))
@@ -535,10 +548,10 @@ def bitcount_command(c: Client, argv: Argv) -> Reply:
     if n not in (4, 5):
         raise e.syntax()
     start, end = get_int(argv[2]), get_int(argv[3])
+    if start < 0 and end < 0 and start > end:
+        return 0  # Redis 7.0 answers before it reads BYTE|BIT
     isbit = _range_mode(argv[4]) if n == 5 else False
     total = len(value) * 8 if isbit else len(value)
-    if start < 0 and end < 0 and start > end:
-        return 0
     if start < 0:
         start += total
     if end < 0:

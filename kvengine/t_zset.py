@@ -44,7 +44,7 @@ from kvengine.containers import ScanOrder, random_source
 from kvengine.keys import glob_match, parse_cursor, scan_options
 from kvengine.serialize import register_type
 from kvengine.t_set import Set
-from kvengine.util import LLONG_MAX, format_double, get_int, parse_float
+from kvengine.util import LLONG_MAX, check_reply_items, format_double, get_int, get_range_long, parse_float
 
 if TYPE_CHECKING:
     from kvengine.client import Client
@@ -1148,9 +1148,7 @@ def zrandmember_command(c: Client, argv: Argv) -> Reply:
     """ZRANDMEMBER key [count [WITHSCORES]]"""
     rnd = random_source()
     if len(argv) >= 3:
-        count = get_int(argv[2])
-        if count < -_LONG_MAX:
-            raise e.err(f"value is out of range, value must between {-_LONG_MAX} and {_LONG_MAX}")
+        count = get_range_long(argv[2], -_LONG_MAX, _LONG_MAX)
         if len(argv) > 4 or (len(argv) == 4 and argv[3].upper() != b"WITHSCORES"):
             raise e.syntax()
         withscores = len(argv) == 4
@@ -1162,6 +1160,7 @@ def zrandmember_command(c: Client, argv: Argv) -> Reply:
         sl = zs.sl
         n = len(sl)
         if count < 0:
+            check_reply_items(-count * (2 if withscores else 1))
             pairs = [sl[rnd.randrange(n)] for _ in range(-count)]
         elif count >= n:
             pairs = list(sl)

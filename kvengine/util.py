@@ -55,6 +55,41 @@ def get_positive_int(value: bytes, name: str) -> int:
     return n
 
 
+def get_range_long(value: bytes, low: int, high: int, message: str | None = None) -> int:
+    """Redis's getRangeLongFromObjectOrReply: an integer within [low, high].
+
+    Not an integer: `message` or ``value is not an integer or out of range``; out of
+    the range: `message` or ``value is out of range, value must between LOW and HIGH``.
+    """
+    n = parse_int(value)
+    if n is None:
+        raise e.err(message or e.NOT_INTEGER)
+    if not low <= n <= high:
+        raise e.err(message or f"value is out of range, value must between {low} and {high}")
+    return n
+
+
+def get_positive_long(value: bytes, message: str | None = None) -> int:
+    """Redis's getPositiveLongFromObjectOrReply: an integer >= 0; errors (non-integer
+    and negative alike) say `message` or ``value is out of range, must be positive``."""
+    return get_range_long(value, 0, LLONG_MAX, message or "value is out of range, must be positive")
+
+
+MAX_REPLY_ITEMS = 1 << 25
+"""The most elements kvengine builds for one reply whose length an argument chooses
+(a negative count of SRANDMEMBER/HRANDFIELD/ZRANDMEMBER repeats elements).  Redis
+streams such a reply until the client's output buffer limit closes the connection;
+an in-process engine would instead hold its lock and memory for the whole list."""
+
+
+def check_reply_items(n: int) -> None:
+    """Refuse a reply of more than MAX_REPLY_ITEMS elements before building it."""
+    if n > MAX_REPLY_ITEMS:
+        raise e.err(
+            f"reply of {n} elements exceeds kvengine's limit of {MAX_REPLY_ITEMS} elements per reply"
+        )
+
+
 # strtod/strtold accept what this matches (decimal, hex, inf/infinity, nan); Redis
 # then rejects leading spaces and NaN.  Python's float() is laxer (underscores,
 # surrounding spaces), so every input is checked against this first.
@@ -67,7 +102,7 @@ _FLOAT_RE = re.compile(
 
 def parse_float(value: bytes) -> float | None:
     """Redis's string2d (strtod, no spaces, no NaN): a double, or None."""
-    if not value or len(value) > 5000 or not _FLOAT_RE.fullmatch(value):
+    if not value or not _FLOAT_RE.fullmatch(value):
         return None
     if value[:3].lower() in (b"0x", b"+0x", b"-0x") or b"x" in value[:3].lower():
         try:
@@ -109,7 +144,7 @@ _LD_BITS = 64
 _LD_MAX_EXP = 16384  # values at or beyond 2**16384 overflow to inf
 
 
-def _ld_round(x: Fraction) -> Fraction | float:
+def ld_round(x: Fraction) -> Fraction | float:
     """Round an exact rational to the nearest 64-bit-significand value (ties to even)."""
     if x == 0:
         return Fraction(0)
@@ -130,26 +165,99 @@ def _ld_round(x: Fraction) -> Fraction | float:
     return result * sign
 
 
+MAX_LONG_DOUBLE_CHARS = 5 * 1024  # Redis's buffer for string2ld: longer input is refused
+_LD_MAX_DIGITS = 4935    # a decimal of more integer digits than this overflows a long double
+_LD_MIN_DIGITS = -4955   # one whose first significant digit is further right underflows to 0
+_LD_DENORM_MIN = Fraction(1, 2**16445)  # the smallest x87 extended subnormal
+_DEC_RE = re.compile(rb"([0-9]*)\.?([0-9]*)(?:[eE]([+-]?)([0-9]+))?")
+_HEX_RE = re.compile(rb"0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?)([0-9]+))?")
+
+
+def _digits_int(digits: bytes, base: int = 10) -> int:
+    """int(digits) for any length (Python refuses str->int past 4300 decimal digits)."""
+    if len(digits) <= 4000:
+        return int(digits or b"0", base)
+    half = len(digits) // 2
+    return _digits_int(digits[:half], base) * base ** (len(digits) - half) + _digits_int(digits[half:], base)
+
+
+def _exponent(sign: bytes, digits: bytes | None) -> int | None:
+    """An exponent's value, or None when it is too large to mean anything but
+    overflow or underflow (more than 7 digits)."""
+    if not digits:
+        return 0
+    digits = digits.lstrip(b"0") or b"0"
+    if len(digits) > 7:
+        return None
+    return -int(digits) if sign == b"-" else int(digits)
+
+
+def _exact_strtold(body: bytes) -> Fraction | None:
+    """The exact value a finite, unsigned strtold input spells, or None when it
+    overflows or underflows the long double range (strtold's ERANGE, which
+    string2ld refuses).  Work is linear in the text, whatever the exponent says."""
+    hexa = _HEX_RE.fullmatch(body)
+    if hexa is not None:
+        whole, frac, sign, exp_digits = hexa.groups()
+        mantissa = (whole + frac).lstrip(b"0")
+        if not mantissa:
+            return Fraction(0)
+        exp = _exponent(sign, exp_digits)
+        if exp is None:
+            return None
+        # value = mantissa * 2**(exp - 4*len(frac)); its binary order of magnitude:
+        order = 4 * len(mantissa) + exp - 4 * len(frac)
+        if order > 16400 or order < -16500:
+            return None
+        return Fraction(_digits_int(mantissa, 16)) * Fraction(2) ** (exp - 4 * len(frac))
+    dec = _DEC_RE.fullmatch(body)
+    if dec is None:
+        return None
+    whole, frac, sign, exp_digits = dec.groups()
+    digits = (whole + frac).lstrip(b"0")
+    if not digits:
+        return Fraction(0)
+    exp = _exponent(sign, exp_digits)
+    if exp is None:
+        return None
+    exp -= len(frac)
+    order = len(digits) + exp  # the value is in [10**(order-1), 10**order)
+    if order > _LD_MAX_DIGITS or order < _LD_MIN_DIGITS:
+        return None
+    return Fraction(_digits_int(digits)) * Fraction(10) ** exp
+
+
+def _int_str(n: int) -> str:
+    """str(n) for a non-negative int of any size (Python refuses past 4300 digits)."""
+    if n < 10**4000:
+        return str(n)
+    high, low = divmod(n, 10**4000)
+    return _int_str(high) + str(low).rjust(4000, "0")
+
+
 def parse_long_double(value: bytes) -> Fraction | float | None:
-    """Redis's string2ld (strtold, no spaces, no NaN): an exact long double, or None.
+    """Redis's string2ld (strtold, no spaces, no NaN, no ERANGE, under 5 kB): an
+    exact long double, or None.
 
     Finite results are Fractions holding exactly the long double strtold returns;
-    infinities are floats.
+    infinities (spelled ``inf``) are floats.
     """
-    if not value or len(value) > 5000 or not _FLOAT_RE.fullmatch(value):
+    if not value or len(value) >= MAX_LONG_DOUBLE_CHARS or not _FLOAT_RE.fullmatch(value):
         return None
-    text = value.decode().lower().lstrip("+")
-    neg = text.startswith("-")
-    body = text.lstrip("-")
-    if body.startswith("nan"):
+    neg = value[:1] == b"-"
+    body = value.lstrip(b"+-").lower()
+    if body.startswith(b"nan"):
         return None
-    if body.startswith("inf"):
+    if body.startswith(b"inf"):
         return -math.inf if neg else math.inf
-    if body.startswith("0x"):
-        f = float.fromhex(text)  # hex input: exact within double range, good enough
-        return Fraction(f) if math.isfinite(f) else f
-    exact = Fraction(body)
-    rounded = _ld_round(-exact if neg else exact)
+    exact = _exact_strtold(body)
+    if exact is None:
+        return None
+    if exact and exact <= _LD_DENORM_MIN / 2:
+        return None  # underflow to zero: ERANGE
+    rounded = ld_round(-exact if neg else exact)
+    if isinstance(rounded, float):
+        return None  # overflow to infinity: ERANGE
     return rounded
 
 
@@ -157,7 +265,7 @@ def long_double_add(a: Fraction | float, b: Fraction | float) -> Fraction | floa
     """a + b in long double precision (inf/nan propagate as floats)."""
     if isinstance(a, float) or isinstance(b, float):
         return float(a) + float(b)
-    return _ld_round(a + b)
+    return ld_round(a + b)
 
 
 def format_long_double(value: Fraction | float) -> bytes:
@@ -171,7 +279,7 @@ def format_long_double(value: Fraction | float) -> bytes:
     q, r = divmod(scaled.numerator, scaled.denominator)
     if 2 * r > scaled.denominator or (2 * r == scaled.denominator and q & 1):
         q += 1
-    digits = str(q).rjust(18, "0")
+    digits = _int_str(q).rjust(18, "0")
     text = digits[:-17] + "." + digits[-17:]
     text = text.rstrip("0").rstrip(".")
     if text in ("", "0"):

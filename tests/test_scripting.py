@@ -547,3 +547,14 @@ def test_script_push_serves_a_blocked_client_after_the_script() -> None:
     assert out == [(b"q", b"a")]
     assert kv.lrange("q", 0, -1) == [b"b"]
     kv.close()
+
+
+def test_setresp3_results_reach_resp3_callers_with_resp3_types() -> None:
+    """After redis.setresp(3) a script's map and boolean reach a RESP3 caller as RESP3
+    types (redis-py: a dict and False), as from a real Redis 7.0; Lua sees {map=}."""
+    redis_compat = pytest.importorskip("kvengine.redis_compat")
+    r = redis_compat.Redis(engine=Engine(), protocol=3)
+    r.hset("h", "f", "v")
+    assert r.eval("redis.setresp(3); return redis.call('HGETALL', 'h')", 0) == {b"f": b"v"}
+    assert r.eval("redis.setresp(3); return false", 0) is False
+    assert r.eval("redis.setresp(3); return redis.call('HGETALL', 'h').map.f", 0) == b"v"

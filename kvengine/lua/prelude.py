@@ -817,7 +817,9 @@ end
 -- ---------------------------------------------------------------------------------
 -- Lua value -> reply tokens (luaReplyToRedisReply)
 -- codes: 0 bulk, 1 integer (a Lua number), 2 nil, 3 status, 4 error, 5 array(n),
---        6 double (a Lua number, bulk "%.17g" in RESP2), 7 boolean true (RESP3 caller)
+--        6 double (a Lua number, bulk "%.17g" in RESP2), 7 boolean (true/false: what it
+--        becomes depends on redis.setresp and the caller's protocol), 12 map(n items),
+--        13 set(n), 14 big number (a string); Python builds the RESP2 or RESP3 value
 -- ---------------------------------------------------------------------------------
 local flatten
 flatten = function(v, out, n)
@@ -827,7 +829,7 @@ flatten = function(v, out, n)
   elseif tv == "number" then
     out[n + 1] = 1; out[n + 2] = v; return n + 2
   elseif tv == "boolean" then
-    if v then out[n + 1] = 1; out[n + 2] = 1 else out[n + 1] = 2; out[n + 2] = false end
+    out[n + 1] = 7; out[n + 2] = v
     return n + 2
   elseif tv == "table" then
     local x = rawget(v, "err")
@@ -837,7 +839,7 @@ flatten = function(v, out, n)
     x = rawget(v, "double")
     if type(x) == "number" then out[n + 1] = 6; out[n + 2] = x; return n + 2 end
     x = rawget(v, "big_number")
-    if type(x) == "string" then out[n + 1] = 0; out[n + 2] = (sgsub(x, "[\r\n]", " ")); return n + 2 end
+    if type(x) == "string" then out[n + 1] = 14; out[n + 2] = (sgsub(x, "[\r\n]", " ")); return n + 2 end
     x = rawget(v, "verbatim_string")
     if type(x) == "table" then
       local f, s = rawget(x, "format"), rawget(x, "string")
@@ -847,7 +849,7 @@ flatten = function(v, out, n)
     end
     x = rawget(v, "map")
     if type(x) == "table" then
-      out[n + 1] = 5
+      out[n + 1] = 12
       local at = n + 2
       n = at
       local count = 0
@@ -861,7 +863,7 @@ flatten = function(v, out, n)
     end
     x = rawget(v, "set")
     if type(x) == "table" then
-      out[n + 1] = 5
+      out[n + 1] = 13
       local at = n + 2
       n = at
       local count = 0

@@ -51,6 +51,18 @@ SCENARIOS: dict[str, Callable[[Any], None]] = {
     .execute_command("PING").execute_command("EXISTS", "a", "h").execute_command("TTL", "a"),
     "long-argument-annotation": lambda p: p.rpush("l", "x").get("l" * 1).execute_command(
         "INCRBY", "l", "1" * 120),
+    # a command that fails to queue (unknown, wrong arity, unknown subcommand): EXEC
+    # aborts and redis-py raises the first queueing error, annotated, not EXECABORT
+    "queue-error-unknown-command": lambda p: p.set("a", 1).execute_command("NOSUCH", "x", 2).get("a"),
+    "queue-error-arity": lambda p: p.set("a", 1).get("a").execute_command("GET").set("b", 2),
+    "queue-error-subcommand": lambda p: p.execute_command("OBJECT", "NOSUCH", "a").set("a", 1),
+    "queue-errors-first-raised": lambda p: p.set("a", 1).execute_command("SET", "a")
+    .execute_command("NOSUCH").execute_command("GET"),
+    "queue-error-after-runtime-error": lambda p: p.set("s", "x").incr("s")
+    .execute_command("LPUSH", "s").get("s"),
+    "annotation-collapses-whitespace": lambda p: p.set("s", "x")
+    .execute_command("LPUSH", "s", "a  b\n c"),
+    "queue-error-long-argument": lambda p: p.execute_command("NOSUCH", "a  b", "x" * 150).set("a", 1),
 }
 
 

@@ -755,3 +755,53 @@ LUA_VALUES = st.recursive(
 @given(value=LUA_VALUES)
 def test_random_return_values(both, value) -> None:
     both.eq("EVAL", "return " + value, 0)
+
+
+# redis.setresp(3): redis.call replies as Redis 7.0's RESP3 conversions, and the script's
+# result back to this RESP2 caller (booleans become :1 / :0).
+RESP3_SETUP = [
+    ("HSET", "h", "f", "v", "g", "w"), ("SADD", "s", "a", "b"), ("ZADD", "z", "1.5", "m", "2", "n"),
+]
+RESP3 = [
+    ("map-type", "redis.setresp(3); local r = redis.call('HGETALL', 'h'); return {type(r.map), r.map.f, r.map.g}"),
+    ("map-empty", "redis.setresp(3); local r = redis.call('HGETALL', 'nosuch'); return {type(r.map), next(r.map) == nil}"),
+    ("map-returned", "redis.setresp(3); local r = redis.call('HGETALL', 'h'); return #r"),
+    ("set-type", "redis.setresp(3); local r = redis.call('SMEMBERS', 's'); return {type(r.set), r.set.a, r.set.b, #r}"),
+    ("sinter-set", "redis.setresp(3); local r = redis.call('SINTER', 's', 's'); return r.set.a"),
+    ("spop-count-set", "redis.setresp(3); local r = redis.call('SPOP', 'nosuch', 2); return type(r.set)"),
+    ("spop-one-bulk", "redis.setresp(3); return type(redis.call('SPOP', 'nosuch'))"),
+    ("double", "redis.setresp(3); local r = redis.call('ZSCORE', 'z', 'm'); return {type(r), tostring(r.double)}"),
+    ("double-nil", "redis.setresp(3); return type(redis.call('ZSCORE', 'z', 'nosuch'))"),
+    ("zincrby-double", "redis.setresp(3); return tostring(redis.call('ZINCRBY', 'z', 1, 'm').double)"),
+    ("zadd-incr-double", "redis.setresp(3); return tostring(redis.call('ZADD', 'z', 'INCR', 2, 'm').double)"),
+    ("zmscore", "redis.setresp(3); local r = redis.call('ZMSCORE', 'z', 'm', 'x', 'n'); return {tostring(r[1].double), type(r[2]), tostring(r[3].double)}"),
+    ("zrange-withscores", "redis.setresp(3); local r = redis.call('ZRANGE', 'z', 0, -1, 'WITHSCORES'); return {#r, r[1][1], tostring(r[1][2].double), r[2][1]}"),
+    ("lcs-idx-map", "redis.setresp(3); redis.call('SET', 'a', 'ohmytext'); redis.call('SET', 'b', 'mynewtext'); local r = redis.call('LCS', 'a', 'b', 'IDX'); return {type(r.map), r.map.len}"),
+    ("zrange-plain", "redis.setresp(3); return redis.call('ZRANGE', 'z', 0, -1)"),
+    ("zpopmin-one", "redis.setresp(3); local r = redis.call('ZPOPMIN', 'z'); return {r[1], tostring(r[2].double)}"),
+    ("zpopmin-count", "redis.setresp(3); local r = redis.call('ZPOPMIN', 'z', 2); return {#r, r[2][1], tostring(r[2][2].double)}"),
+    ("zmpop", "redis.setresp(3); local r = redis.call('ZMPOP', 1, 'z', 'MIN'); return {r[1], r[2][1][1], tostring(r[2][1][2].double)}"),
+    ("hrandfield-withvalues", "redis.setresp(3); local r = redis.call('HRANDFIELD', 'h', -1, 'WITHVALUES'); return {#r, #r[1]}"),
+    ("nil-is-nil", "redis.setresp(3); local r = redis.call('GET', 'nosuch'); return {type(r), r == false}"),
+    ("nil-in-resp2", "local r = redis.call('GET', 'nosuch'); return {type(r), r == false}"),
+    ("status", "redis.setresp(3); return redis.call('SET', 'x', 'y')"),
+    ("integer", "redis.setresp(3); return redis.call('EXISTS', 'h')"),
+    ("error-pcall", "redis.setresp(3); return redis.pcall('INCR', 'h')"),
+    ("false-after-setresp3", "redis.setresp(3); return false"),
+    ("true-after-setresp3", "redis.setresp(3); return true"),
+    ("booleans-nested", "redis.setresp(3); return {true, false, {false}}"),
+    ("booleans-back-to-2", "redis.setresp(3); redis.setresp(2); return {true, false}"),
+    ("map-to-resp2", "redis.setresp(3); return redis.call('HGETALL', 'h')"),
+    ("set-to-resp2", "redis.setresp(3); return redis.call('SMEMBERS', 's')"),
+    ("double-to-resp2", "redis.setresp(3); return redis.call('ZSCORE', 'z', 'm')"),
+    ("map-literal-to-resp2", "redis.setresp(3); return {map={a={double=1.5}}}"),
+    ("set-literal-false", "redis.setresp(3); return {set={[false]=true}}"),
+]
+
+
+@pytest.mark.parametrize("case", RESP3, ids=[c[0] for c in RESP3])
+def test_setresp3_conversions(both, case) -> None:
+    for cmd in RESP3_SETUP:
+        both.eq(*cmd)
+    _, script = case
+    both.eq("EVAL", script, 0, sort=case[0] in ("map-to-resp2", "set-to-resp2"))
