@@ -12,6 +12,8 @@ from kvengine.api.callbacks import CALLBACKS, pairs_to_dict
 # -- redis-py's stream response callbacks ---------------------------------------------------
 def parse_stream_list(reply: Any, **options: Any) -> Any:
     """[[id, [f, v, ...]], ...] -> [(id, {f: v})]; a deleted entry is (None, None)."""
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI, None for nothing
     if reply is None:
         return None
     out: list[Any] = []
@@ -33,16 +35,22 @@ def parse_xread(reply: Any, **options: Any) -> Any:
     """XREAD/XREADGROUP -> [[key, [(id, {f: v})]]] ([] when nothing came)."""
     if reply is None:
         return []
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI
     return [[r[0], parse_stream_list(r[1])] for r in reply]
 
 
 def parse_list_of_dicts(reply: Any, **options: Any) -> list[dict[str, Any]]:
     """XINFO GROUPS / CONSUMERS -> [{"name": ..., ...}]."""
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI, None for nothing
     return [_str_keys(r) for r in reply]
 
 
 def parse_xclaim(reply: Any, **options: Any) -> Any:
     """XCLAIM -> [(id, {f: v})], or the IDs with JUSTID."""
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI, None for nothing
     if options.get("parse_justid"):
         return reply
     return parse_stream_list(reply)
@@ -50,6 +58,8 @@ def parse_xclaim(reply: Any, **options: Any) -> Any:
 
 def parse_xautoclaim(reply: Any, **options: Any) -> Any:
     """XAUTOCLAIM -> [cursor, [(id, {f: v})], deleted IDs], or just the IDs with JUSTID."""
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI, None for nothing
     if options.get("parse_justid"):
         return reply[1]
     reply[1] = parse_stream_list(reply[1])
@@ -58,6 +68,8 @@ def parse_xautoclaim(reply: Any, **options: Any) -> Any:
 
 def parse_xinfo_stream(reply: Any, **options: Any) -> dict[str, Any]:
     """XINFO STREAM [FULL] -> a dict with str keys, entries as (id, {f: v})."""
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI, None for nothing
     data = _str_keys(reply)
     if not options.get("full"):
         for k in ("first-entry", "last-entry"):
@@ -76,6 +88,8 @@ def parse_xinfo_stream(reply: Any, **options: Any) -> dict[str, Any]:
 
 def parse_xpending(reply: Any, **options: Any) -> Any:
     """XPENDING summary -> {"pending", "min", "max", "consumers"}; ranges -> list of dicts."""
+    if not isinstance(reply, list):
+        return reply  # QUEUED inside MULTI, None for nothing
     if options.get("parse_detail"):
         return parse_xpending_range(reply)
     consumers = [{"name": n, "pending": int(p)} for n, p in reply[3] or []]
