@@ -126,7 +126,7 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
         if held:
             try:
                 if srv.closed:
-                    raise e.ConnectionError("the engine is closed")
+                    raise srv.closed_error()
                 srv.now = srv.clock()
                 try:
                     if self.multi is not None and not cmd.flags & NO_QUEUE:
@@ -140,6 +140,8 @@ class Client(*ALL_MIXINS):  # type: ignore[misc]
                         blocking.serve_ready(srv)
                     if srv.pending_ops:
                         srv.flush_feed()
+                    if srv.cron_parked and srv.dirty != srv.cron_parked_dirty:
+                        srv.cron_wake()  # data changed: the cron has work again (server.py)
             finally:
                 lock.release()
         if waiter is not None:

@@ -28,21 +28,45 @@ def type_name(value: object) -> str:
 class Database:
     """One of the server's numbered databases."""
 
-    __slots__ = ("server", "id", "table", "hits", "misses")
+    __slots__ = ("server", "id", "table", "has_table", "hits", "misses", "_seed", "_group")
 
     def __init__(
         self, server: Server, index: int, seed: int | None = None, group: MemGroup | None = None
     ) -> None:
         self.server = server
         self.id = index
-        self.table = Table(seed, group)
+        # The table is made on first use (see __getattr__): sixteen C tables cost more
+        # than the rest of an Engine(), and most programs use db 0 only.  Until then the
+        # group counts an empty table's bytes, so used_memory does not depend on it.
+        self.has_table = False
+        """False while no command has touched this database (it is empty)."""
+        self._seed = seed
+        self._group = group if group is not None else MemGroup()
+        self._group.obj += empty_table_bytes()
         # Keyspace hits and misses, counted here (one attribute on the hot path) and
         # summed over databases for INFO stats.
         self.hits = 0
         self.misses = 0
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached while the `table` slot is unset: make the table now.
+        if name != "table":
+            raise AttributeError(name)
+        group = self._group
+        group.obj -= empty_table_bytes()
+        table = self.table = Table(self._seed, group)
+        self.has_table = True
+        srv = self.server
+        if srv.lfu:
+            table.set_lfu(True, srv.lfu_log_factor, srv.lfu_decay_time)
+        return table
+
     def __len__(self) -> int:
-        return len(self.table)
+        return len(self.table) if self.has_table else 0
+
+    def volatile_count(self) -> int:
+        """Keys with a TTL (0 for a database never touched, without making its table)."""
+        return self.table.volatile_count() if self.has_table else 0
 
     # -- lookups -----------------------------------------------------------------------
     def lookup_read(self, key: bytes) -> Any:
@@ -144,6 +168,8 @@ class Database:
 
     def clear(self) -> int:
         """Remove every key; return how many there were."""
+        if not self.has_table:
+            return 0
         n = len(self.table)
         if self.server.watched:
             for key in self.table.keys():
@@ -152,4 +178,18 @@ class Database:
         return n
 
 
-__all__ = ["KEEP_EXPIRE", "NO_EXPIRE", "Database", "type_name"]
+_EMPTY_TABLE_BYTES: int | None = None
+
+
+def empty_table_bytes() -> int:
+    """What an empty table adds to its group's used memory (measured once)."""
+    global _EMPTY_TABLE_BYTES
+    if _EMPTY_TABLE_BYTES is None:
+        group = MemGroup()
+        table = Table(0, group)
+        _EMPTY_TABLE_BYTES = group.total()
+        del table
+    return _EMPTY_TABLE_BYTES
+
+
+__all__ = ["KEEP_EXPIRE", "NO_EXPIRE", "Database", "empty_table_bytes", "type_name"]

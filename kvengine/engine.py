@@ -26,6 +26,7 @@ from kvengine import (  # noqa: F401
 from kvengine.client import Client
 from kvengine.clock import Clock
 from kvengine.config import apply_options
+from kvengine.cron import no_wait
 from kvengine.persistence import Backend, attach, create_backend, split_options
 from kvengine.persistence import commands as _persistence_commands  # noqa: F401
 from kvengine.server import Server
@@ -95,6 +96,7 @@ class Engine(Client):
             except BaseException:
                 server.close()
                 raise
+            server.cron_wake()  # loaded keys may carry TTLs: one tick, which parks if not
 
     def run_active_expire(self) -> int:
         """Run one active expiry cycle now (tests call this instead of waiting)."""
@@ -127,9 +129,12 @@ class Engine(Client):
         self.close()
 
     def __del__(self) -> None:
+        # Dropped without close(): release what close() releases, without waiting for
+        # any background tick (kvengine.cron.no_wait), on whatever thread collects us.
         server: Any = getattr(self, "server", None)
         if server is not None and not server.closed:
             try:
-                self.close()
+                with no_wait():
+                    self.close()
             except Exception:  # pragma: no cover - interpreter shutdown
                 pass

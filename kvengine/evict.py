@@ -94,6 +94,8 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes, bool] | None:
         for _ in range(len(dbs)):
             db = dbs[srv.evict_next_db % len(dbs)]
             srv.evict_next_db += 1
+            if not len(db):  # empty (or never used: no table to make)
+                continue
             table = db.table
             if volatile:
                 keys = table.sample_volatile(1)
@@ -113,7 +115,7 @@ def _pick(srv: Server, policy: str) -> tuple[int, bytes, bool] | None:
         dbs = srv.evict_dbs
         if not dbs or srv.evict_picks % 64 == 0:
             dbs = srv.evict_dbs = [
-                db for db in srv.dbs if (db.table.volatile_count() if volatile else len(db.table))
+                db for db in srv.dbs if (db.volatile_count() if volatile else len(db))
             ]
             if not dbs:
                 return None

@@ -39,6 +39,8 @@ def active_expire_cycle(srv: Server, time_limit_us: int | None = None) -> int:
     total_sampled = total_expired = 0
     now = srv.now
     for db in srv.dbs:
+        if not db.volatile_count():  # (also: a database never used has no table yet)
+            continue
         table = db.table
         while table.volatile_count():
             sampled, deleted = table.expire_step(now, ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP)

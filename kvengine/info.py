@@ -119,9 +119,9 @@ def _overhead(srv: Server) -> tuple[int, dict[int, tuple[int, int]]]:
     per_db = {}
     total = 0
     for db in srv.dbs:
-        n = len(db.table)
+        n = len(db)
         if n:
-            main, expires = n * ENTRY_OVERHEAD, db.table.volatile_count() * VOLATILE_OVERHEAD
+            main, expires = n * ENTRY_OVERHEAD, db.volatile_count() * VOLATILE_OVERHEAD
             per_db[db.id] = (main, expires)
             total += main + expires
     return total, per_db
@@ -385,9 +385,9 @@ def _section_commandstats(srv: Server) -> dict[str, Any]:
 
 def _section_keyspace(srv: Server) -> dict[str, Any]:
     return {
-        f"db{db.id}": f"keys={len(db.table)},expires={db.table.volatile_count()},avg_ttl={avg_ttl(srv, db.id)}"
+        f"db{db.id}": f"keys={len(db)},expires={db.volatile_count()},avg_ttl={avg_ttl(srv, db.id)}"
         for db in srv.dbs
-        if len(db.table)
+        if len(db)
     }
 
 
@@ -524,7 +524,7 @@ def memory_stats(srv: Server) -> list[Any]:
     used = srv.used_memory()
     peak = srv.memory_peak()
     overhead, per_db = _overhead(srv)
-    keys = sum(len(db.table) for db in srv.dbs)
+    keys = sum(len(db) for db in srv.dbs)
     rss = _rss()
     out: list[Any] = [
         b"peak.allocated", peak,
@@ -570,7 +570,7 @@ def memory_doctor_command(c: Client, argv: Argv) -> Reply:
     """MEMORY DOCTOR: a short, honest report."""
     srv = c.server
     used = srv.used_memory()
-    keys = sum(len(db.table) for db in srv.dbs)
+    keys = sum(len(db) for db in srv.dbs)
     if used < 5 * 1024 * 1024:
         return (
             b"Hi Sam, this instance is empty or is using very little memory, my issues detector "

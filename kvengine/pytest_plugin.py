@@ -24,6 +24,16 @@ Installed with kvengine, so every test suite in the environment gets these fixtu
 ``kv_patch_redis`` to every test: an existing suite that talks to Redis through redis-py
 runs on kvengine with no change to its code.
 
+Scope: by default each test gets a fresh engine, closed after it, so a client kept
+across tests (a session-scoped fixture, a module-level client built during the first
+test) fails from the second test on.  ``kvengine_scope = session`` (ini, or
+``@pytest.mark.kvengine(scope="session")`` on a test, class or module) gives ``kv`` (and
+so ``kv_redis`` and ``kv_patch_redis``) one engine for the whole session instead,
+FLUSHALLed before each test, as a real server would be.  A test whose marker asks for
+an engine of its own kind (``persistence``, ``databases``, ``seed``, ``path``) still
+gets its own; ``maxmemory`` and ``maxmemory_policy`` are applied with CONFIG SET for the
+test and restored after it; ``kv_clock`` drives the session engine during that test.
+
 Configuration, closest wins: ini options ``kvengine_maxmemory``,
 ``kvengine_maxmemory_policy``, ``kvengine_persistence``, ``kvengine_decode_responses``,
 then the marker ``@pytest.mark.kvengine(maxmemory="10mb",
@@ -48,6 +58,13 @@ if TYPE_CHECKING:
 # Marker/ini options that configure the Engine itself; the others configure kv_redis.
 _ENGINE_OPTIONS = ("maxmemory", "maxmemory_policy", "persistence", "databases", "seed", "path")
 _CLIENT_OPTIONS = ("decode_responses", "protocol")
+_PLUGIN_OPTIONS = ("scope",)
+_SCOPES = ("test", "session")
+# Options a shared (session) engine cannot take for one test: such a test gets its own.
+_OWN_ENGINE_OPTIONS = ("persistence", "databases", "seed", "path")
+_HINT = ("a client kept past its test (session-scoped fixture, module-level client) needs "
+         "one engine for the session: set `kvengine_scope = session` in the pytest ini, or "
+         "mark the tests @pytest.mark.kvengine(scope=\"session\")")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=None)
     parser.addini("kvengine_decode_responses", "kv_redis returns str instead of bytes",
                   type="bool", default=False)
+    parser.addini("kvengine_scope",
+                  "test (default): a fresh engine per test; session: one engine for the "
+                  "session, FLUSHALLed before each test", default="test")
     parser.addini("kvengine_patch_redis",
                   "apply kv_patch_redis to every test: redis-py clients made anywhere use kvengine",
                   type="bool", default=False)
@@ -72,7 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "kvengine(**options): configure the kvengine engine of the kv/kv_redis/kv_patch_redis "
-        "fixtures (maxmemory=, maxmemory_policy=, persistence=, decode_responses=, protocol=)",
+        "fixtures (maxmemory=, maxmemory_policy=, persistence=, decode_responses=, protocol=, "
+        "scope=\"test\"|\"session\")",
     )
 
 
@@ -86,16 +107,36 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
             options[name] = value
     if config.getini("kvengine_decode_responses"):
         options["decode_responses"] = True
+    options["scope"] = (config.getini("kvengine_scope") or "test").strip().lower()
     markers = list(request.node.iter_markers("kvengine"))  # closest first
     for marker in reversed(markers):
         if marker.args:
             pytest.fail("@pytest.mark.kvengine takes keyword arguments only", pytrace=False)
-        unknown = set(marker.kwargs) - set(_ENGINE_OPTIONS) - set(_CLIENT_OPTIONS)
+        known = _ENGINE_OPTIONS + _CLIENT_OPTIONS + _PLUGIN_OPTIONS
+        unknown = set(marker.kwargs) - set(known)
         if unknown:
             pytest.fail(f"@pytest.mark.kvengine: unknown option(s) {sorted(unknown)}; known: "
-                        f"{', '.join(_ENGINE_OPTIONS + _CLIENT_OPTIONS)}", pytrace=False)
+                        f"{', '.join(known)}", pytrace=False)
         options.update(marker.kwargs)
+    if options["scope"] not in _SCOPES:
+        pytest.fail(f"kvengine scope must be one of {_SCOPES}, not {options['scope']!r}", pytrace=False)
     return options
+
+
+class _SessionClock:
+    """The session engine's clock: the current test's ``kv_clock`` if it asked for one,
+    else the system clock."""
+
+    def __init__(self) -> None:
+        self.manual: Any = None
+
+    def __call__(self) -> int:
+        manual = self.manual
+        if manual is not None:
+            return manual()  # type: ignore[no-any-return]
+        from kvengine.clock import system_clock
+
+        return system_clock()
 
 
 def _make_engine(options: dict[str, Any], clock: Any, tmp_dir: Any) -> Engine:
@@ -127,11 +168,45 @@ def kv_clock() -> ManualClock:
 
 @pytest.fixture
 def kv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A fresh kvengine Engine for this test (on ``kv_clock`` if the test uses it)."""
+    """A fresh kvengine Engine for this test (on ``kv_clock`` if the test uses it), or
+    with ``kvengine_scope = session`` the session's engine, FLUSHALLed first."""
+    options = _options(request)
     clock = request.getfixturevalue("kv_clock") if "kv_clock" in request.fixturenames else None
-    engine = _make_engine(_options(request), clock, lambda: tmp_path_factory.mktemp("kvengine"))
+    if options["scope"] == "session" and not any(options.get(k) is not None
+                                                 for k in _OWN_ENGINE_OPTIONS):
+        yield from _session_kv(request, options, clock)
+        return
+    engine = _make_engine(options, clock, lambda: tmp_path_factory.mktemp("kvengine"))
     yield engine
+    srv = engine.server
+    srv.closed_by = f"the kvengine pytest plugin's `kv` fixture after test {request.node.nodeid}"
+    srv.closed_hint = _HINT
     engine.close()
+
+
+def _session_kv(request: pytest.FixtureRequest, options: dict[str, Any], clock: Any) -> Iterator[Engine]:
+    """The session engine for one test: flushed, with the test's maxmemory settings and
+    clock for its duration."""
+    engine: Engine = request.getfixturevalue("_kv_session_engine")
+    session_clock = engine.server.clock
+    restore: dict[str, Any] = {}
+    for name in ("maxmemory", "maxmemory_policy"):
+        if options.get(name) is not None:
+            param = name.replace("_", "-")
+            restore[param] = engine.config_get(param)[param]
+    if isinstance(session_clock, _SessionClock):
+        session_clock.manual = clock
+    try:
+        engine.flushall()
+        for param in restore:
+            engine.config_set(param, options[param.replace("-", "_")])
+        yield engine
+    finally:
+        if isinstance(session_clock, _SessionClock):
+            session_clock.manual = None
+        if not engine.server.closed:
+            for param, value in restore.items():
+                engine.config_set(param, value)
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +218,9 @@ def _kv_session_engine(
         value = pytestconfig.getini(f"kvengine_{name}")
         if value not in (None, "", []):
             options[name] = value
-    engine = _make_engine(options, None, lambda: tmp_path_factory.mktemp("kvengine-shared"))
+    engine = _make_engine(options, _SessionClock(), lambda: tmp_path_factory.mktemp("kvengine-shared"))
     yield engine
+    engine.server.closed_by = "the kvengine pytest plugin at the end of the test session"
     engine.close()
 
 
@@ -183,11 +259,33 @@ def kv_patch_redis(kv: Engine) -> Iterator[Engine]:
         patch.stop()
 
 
+def _patch_all(config: pytest.Config) -> bool:
+    return bool(config.getoption("kvengine_patch_redis", False) or config.getini("kvengine_patch_redis"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kvengine_session_autopatch(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``kvengine_patch_redis`` and ``kvengine_scope = session``, the patch covers
+    the whole session, so clients built by session-scoped fixtures (set up before any
+    test's fixtures) use the session engine too."""
+    config = request.config
+    scope = (config.getini("kvengine_scope") or "test").strip().lower()
+    if not (_patch_all(config) and scope == "session"):
+        yield
+        return
+    from kvengine.redis_compat import patch_redis
+
+    patch = patch_redis(request.getfixturevalue("_kv_session_engine")).start()
+    try:
+        yield
+    finally:
+        patch.stop()
+
+
 @pytest.fixture(autouse=True)
 def _kvengine_autopatch(request: pytest.FixtureRequest) -> None:
     """With ``kvengine_patch_redis = true`` (ini) or ``--kvengine-patch-redis``, every
     test runs as if it asked for ``kv_patch_redis``: an existing suite written against a
     real Redis runs on kvengine without touching its code."""
-    config = request.config
-    if config.getoption("kvengine_patch_redis", False) or config.getini("kvengine_patch_redis"):
+    if _patch_all(request.config):
         request.getfixturevalue("kv_patch_redis")

@@ -114,9 +114,62 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _pool_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The subset of redis.Redis(...) keywords that matter in-process, normalised."""
-    out = {k: v for k, v in kwargs.items() if k in _POOL_KWARGS and v is not None}
+# What redis.Redis(...) keeps in its pool's ``connection_kwargs`` is kept here too, with
+# the caller's values or redis-py's defaults: libraries read them to tell servers apart
+# (pottery's containers compare host/port/db) or to rebuild a client (rq), and the
+# socket ones (host, port, timeouts, retry...) are the server's nominal address,
+# unused in-process.  The defaults are read from a default client of the installed
+# redis-py (no connection is made); the pool's own runtime entries are left to it.
+_RUNTIME_KWARGS = frozenset({
+    "maint_notifications_config", "maint_notifications_pool_handler", "himport_registry",
+    "event_dispatcher", "orig_host_address", "orig_socket_timeout", "orig_socket_connect_timeout",
+    "oss_cluster_maint_notifications_handler", "connection_pool", "engine",
+})
+
+
+def _kept_defaults(cls: type, **kwargs: Any) -> dict[str, Any]:
+    try:
+        client = cls(**kwargs)
+        kept = dict(client.connection_pool.connection_kwargs)
+    except Exception:  # pragma: no cover - a redis-py whose constructor changed
+        return {"host": "localhost", "port": 6379}
+    return {k: v for k, v in kept.items() if k not in _RUNTIME_KWARGS}
+
+
+_SYNC_DEFAULTS = _kept_defaults(redis.Redis)
+_SYNC_UNIX_DEFAULTS = _kept_defaults(redis.Redis, unix_socket_path="/nonexistent")
+_ASYNC_DEFAULTS = _kept_defaults(redis.asyncio.Redis)
+_ASYNC_UNIX_DEFAULTS = _kept_defaults(redis.asyncio.Redis, unix_socket_path="/nonexistent")
+_NOMINAL_KWARGS = frozenset(_SYNC_DEFAULTS) | frozenset(_SYNC_UNIX_DEFAULTS) | {
+    "host", "port", "username", "password", "socket_timeout", "socket_connect_timeout",
+    "socket_keepalive", "socket_keepalive_options", "retry_on_error", "retry",
+    "redis_connect_func", "credential_provider", "lib_name", "lib_version", "driver_info",
+}
+
+
+def _pool_kwargs(kwargs: dict[str, Any], asyncio: bool = False) -> dict[str, Any]:
+    """What the pool keeps: redis-py's keywords (the caller's values, else redis-py's
+    defaults), the in-process ones normalised."""
+    path = kwargs.get("unix_socket_path") or kwargs.get("path")
+    if asyncio:
+        defaults = _ASYNC_UNIX_DEFAULTS if path else _ASYNC_DEFAULTS
+    else:
+        defaults = _SYNC_UNIX_DEFAULTS if path else _SYNC_DEFAULTS
+    out = dict(defaults)
+    for name, value in kwargs.items():
+        if name in _POOL_KWARGS or name in defaults:
+            if value is None and defaults.get(name) is not None:
+                continue  # (redis-py turns these Nones into its defaults too)
+            out[name] = value
+    if path:
+        out["path"] = path
+        for name in ("host", "port"):
+            out.pop(name, None)
+    elif out.get("port") is not None:
+        try:
+            out["port"] = int(out["port"])
+        except (TypeError, ValueError):
+            pass
     out["db"] = int(out.get("db", 0) or 0)
     out["decode_responses"] = _truthy(out.get("decode_responses", False))
     proto = out.get("protocol")
@@ -332,6 +385,29 @@ def _pack(encode: Callable[[Any], Any], args: tuple[Any, ...]) -> Argv:
     return out
 
 
+def _pack_fast(encoder: Any, args: tuple[Any, ...]) -> Argv:
+    """_pack for the common argument types, inline (bytes, str, int, float: what
+    redis-py's Encoder.encode does with them); anything else goes through the Encoder."""
+    first = args[0]
+    if (type(first) is str and " " in first) or (type(first) is bytes and b" " in first):
+        return _pack(encoder.encode, args)
+    enc = encoder.encoding
+    errors = encoder.encoding_errors
+    out = []
+    for a in args:
+        t = type(a)
+        if t is bytes:
+            out.append(a)
+        elif t is str:
+            out.append(a.encode(enc, errors))
+        elif t is int or t is float:
+            out.append(repr(a).encode())
+        else:
+            a = encoder.encode(a)
+            out.append(a if type(a) is bytes else bytes(a))
+    return out
+
+
 def _packed_list(command: Any) -> list[Argv]:
     """send_packed_command's argument: our packed form is a list of argvs."""
     if isinstance(command, (bytes, str, memoryview)):
@@ -355,6 +431,34 @@ def _handshake(view: Client, protocol: int, decode: bool) -> dict[Any, Any]:
 # -- synchronous connection and pool -------------------------------------------------
 
 
+def _engine_label(engine: Any) -> str:
+    """How an engine shows in reprs and errors: its id, and its data directory if any."""
+    srv = getattr(engine, "server", None)
+    backend = getattr(srv, "persistence", None)
+    directory = getattr(getattr(backend, "settings", None), "dir", None)
+    label = f"0x{id(srv if srv is not None else engine):x}"
+    return f"{label} dir={directory}" if directory else label
+
+
+def _repr_pieces(conn: Any) -> list[tuple[str, Any]]:
+    """A connection's repr: in-process kvengine first, then the nominal address."""
+    pieces: list[tuple[str, Any]] = [
+        ("kvengine", "in-process"), ("engine", _engine_label(conn.engine)),
+        ("nominal_host", conn.host), ("nominal_port", conn.port), ("db", conn.db),
+    ]
+    if conn.client_name:
+        pieces.append(("client_name", conn.client_name))
+    return pieces
+
+
+def _pool_repr(pool: Any) -> str:
+    kw = pool.connection_kwargs
+    where = f"unix_socket_path={kw['path']}" if kw.get("path") else \
+        f"nominal host={kw.get('host')},port={kw.get('port')}"
+    return (f"<{type(pool).__module__}.{type(pool).__name__}(kvengine in-process "
+            f"engine={_engine_label(pool.engine)},{where},db={kw.get('db', 0)})>")
+
+
 class _NoSocket:
     """Stands where redis-py keeps its socket, so code that checks ``_sock`` sees a
     connected connection; closing it does nothing."""
@@ -375,18 +479,20 @@ class Connection(_conn.Connection):
     def __init__(self, engine: Client | None = None, **kwargs: Any) -> None:
         if engine is None:
             raise ValueError("a kvengine Connection needs engine=")
-        kwargs.pop("host", None)
-        kwargs.pop("port", None)
-        super().__init__(host="kvengine", port=0, **{k: v for k, v in kwargs.items() if k in _SYNC_PARAMS})
+        host = kwargs.pop("host", None) or "localhost"
+        port = kwargs.pop("port", None) or 6379
+        kwargs.pop("path", None)
+        # Nothing to retry in-process: redis-py then makes a no-retry policy instead of
+        # deep-copying the pool's (the nominal one stays in the pool's connection_kwargs).
+        for name in ("retry", "retry_on_error", "retry_on_timeout"):
+            kwargs.pop(name, None)
+        super().__init__(host=host, port=port, **{k: v for k, v in kwargs.items() if k in _SYNC_PARAMS})
         self.engine = engine
         self._session: _Session | None = None
         self._shaper = _Shaper(self._parser, self.encoder, int(self.protocol or 2))
 
     def repr_pieces(self) -> list[tuple[str, Any]]:
-        pieces: list[tuple[str, Any]] = [("engine", f"0x{id(self.engine):x}"), ("db", self.db)]
-        if self.client_name:
-            pieces.append(("client_name", self.client_name))
-        return pieces
+        return _repr_pieces(self)
 
     # -- lifecycle ------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -475,6 +581,22 @@ def _parse_url(url: str) -> dict[str, Any]:
         if values:
             out[name] = unquote(values[0])
     path = parsed.path.strip("/")
+    if parsed.scheme in ("redis", "rediss"):
+        # the nominal address, kept in the pool's connection_kwargs as redis-py keeps it
+        if parsed.hostname:
+            out.setdefault("host", unquote(parsed.hostname))
+        try:
+            port = parsed.port
+        except ValueError as exc:
+            raise ValueError(f"invalid port in URL: {url!r}") from exc
+        if port is not None:
+            out.setdefault("port", port)
+        if parsed.username:
+            out.setdefault("username", unquote(parsed.username))
+        if parsed.password:
+            out.setdefault("password", unquote(parsed.password))
+    elif parsed.scheme == "unix" and parsed.path:
+        out.setdefault("unix_socket_path", unquote(parsed.path))
     if parsed.scheme in ("redis", "rediss") and path and "db" not in out:
         try:
             out["db"] = int(path)
@@ -507,6 +629,9 @@ class ConnectionPool(redis.ConnectionPool):
             **_pool_kwargs(kwargs),
         )
 
+    def __repr__(self) -> str:
+        return _pool_repr(self)
+
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> ConnectionPool:  # type: ignore[override]
         """``kvengine://?db=1&decode_responses=true`` (redis:// URLs are accepted too)."""
@@ -516,6 +641,111 @@ class ConnectionPool(redis.ConnectionPool):
 
 
 _DIRECT_LOCK = threading.Lock()
+
+
+class _DirectConnection:
+    """The private per-thread connection of ``Redis.execute_command``'s direct path: the
+    part of a :class:`Connection` that path uses (its encoder, session and reply shaper),
+    without redis-py's connection machinery (socket settings, retry policy, event
+    dispatcher, parser buffers), which that path never touches.  Made per client and
+    thread, so a suite that makes a client per test does not pay for a full one."""
+
+    __slots__ = ("engine", "db", "client_name", "encoder", "_session", "_shaper")
+
+    # (connection class, protocol, encoding, errors, decode) -> (encoder, parser) of a
+    # real Connection made once: the encoder is copied per connection, the parser is
+    # only asked to build error objects (parse_error), which keeps no state.
+    _PROTOTYPES: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+    def __init__(self, engine: Client, db: int, client_name: Any, encoder: Any, parser: Any,
+                 protocol: int) -> None:
+        self.engine = engine
+        self.db = db
+        self.client_name = client_name
+        self.encoder = encoder
+        self._session: _Session | None = None
+        self._shaper = _Shaper(parser, encoder, protocol)
+
+    @classmethod
+    def for_pool(cls, pool: redis.ConnectionPool) -> _DirectConnection:
+        kw = pool.connection_kwargs
+        protocol = int(kw.get("protocol") or 2)
+        key = (pool.connection_class, protocol, kw.get("encoding", "utf-8"),
+               kw.get("encoding_errors", "strict"), bool(kw.get("decode_responses")))
+        proto = cls._PROTOTYPES.get(key)
+        if proto is None:
+            real = pool.connection_class(**kw)
+            proto = cls._PROTOTYPES[key] = (real.encoder, real._parser)
+        encoder, parser = proto
+        encoder = type(encoder)(encoder.encoding, encoder.encoding_errors, encoder.decode_responses)
+        return cls(kw["engine"], int(kw.get("db") or 0), kw.get("client_name"), encoder, parser,
+                   protocol)
+
+    def connect(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = _Session(self.engine, self.db, self._shaper.protocol, self.client_name)
+
+    def disconnect(self, *args: Any, **kwargs: Any) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def send_command(self, *args: Any) -> None:  # pragma: no cover - never reached
+        raise AssertionError("the direct connection answers in execute_command")
+
+_REDIS_PARSE_RESPONSE = redis.Redis.parse_response
+try:
+    from redis.client import EMPTY_RESPONSE, NEVER_DECODE
+except ImportError:  # pragma: no cover - where redis-py keeps them moved
+    EMPTY_RESPONSE, NEVER_DECODE = "EMPTY_RESPONSE", "NEVER_DECODE"
+
+
+# redis.Redis.__init__ on a given pool sets these attributes, and most of its cost is
+# rebuilding the response-callback table (169 names upper-cased one by one).  A suite
+# that makes a client per test pays that thousands of times, so after one real
+# __init__ per protocol has shown exactly these attributes, later clients get the same
+# state directly with a copy of that table (a C-level dict copy).  Any other redis-py
+# (another attribute set) keeps the real __init__.
+_INIT_ATTRS = frozenset({"_event_dispatcher", "auto_close_connection_pool", "connection_pool",
+                         "single_connection_lock", "connection", "_single_connection_client",
+                         "response_callbacks"})
+_CALLBACK_TABLES: dict[tuple[Any, Any], dict[Any, Any] | None] = {}
+
+
+def _init_from_prototype(client: redis.Redis, pool: redis.ConnectionPool) -> bool:
+    """Set up `client` on `pool` as redis.Redis.__init__ would; False if it must run."""
+    kw = pool.connection_kwargs
+    key = (kw.get("protocol"), kw.get("legacy_responses", True))
+    table = _CALLBACK_TABLES.get(key, _MISSING)
+    if table is _MISSING:
+        probe = redis.Redis.__new__(redis.Redis)
+        redis.Redis.__init__(probe, connection_pool=pool)
+        ok = set(probe.__dict__) == _INIT_ATTRS and type(probe.response_callbacks) is _CID
+        _CALLBACK_TABLES[key] = dict(probe.response_callbacks) if ok else None
+        return False
+    if table is None or _EventDispatcher is None:
+        return False
+    callbacks = _CID.__new__(_CID)
+    dict.update(callbacks, table)
+    d = client.__dict__
+    d["_event_dispatcher"] = _EventDispatcher()
+    d["auto_close_connection_pool"] = False
+    d["connection_pool"] = pool
+    d["single_connection_lock"] = threading.RLock()
+    d["connection"] = None
+    d["_single_connection_client"] = False
+    d["response_callbacks"] = callbacks
+    return True
+
+
+try:
+    from redis.client import CaseInsensitiveDict as _CID
+except ImportError:  # pragma: no cover
+    _CID = dict
+try:
+    from redis.event import EventDispatcher as _EventDispatcher
+except ImportError:  # pragma: no cover - redis-py before 5.1 has no event dispatcher
+    _EventDispatcher = None
 
 
 class Redis(redis.Redis):
@@ -548,7 +778,8 @@ class Redis(redis.Redis):
                 engine, db=db, decode_responses=decode_responses, protocol=protocol,
                 max_connections=kwargs.pop("max_connections", None), **kwargs,
             )
-        super().__init__(connection_pool=connection_pool, single_connection_client=single_connection_client)
+        if single_connection_client or not _init_from_prototype(self, connection_pool):
+            super().__init__(connection_pool=connection_pool, single_connection_client=single_connection_client)
         if own_pool:
             self.auto_close_connection_pool = True
 
@@ -558,17 +789,19 @@ class Redis(redis.Redis):
         return self.connection_pool.engine  # type: ignore[no-any-return,attr-defined]
 
     # Fast path.  redis-py's pooled execute_command spends most of a call checking a
-    # connection out of the pool and back in (locks, fork checks, and in redis-py 8
-    # metrics).  In-process, a connection is just a client view, so each thread keeps
-    # one private connection for plain commands and redis-py's own parse_response
-    # (NEVER_DECODE, EMPTY_RESPONSE, response callbacks) finishes the job.  Pipelines,
-    # transactions, pub/sub and single-connection clients take redis-py's path.
+    # connection out of the pool and back in (locks, fork checks, retries, and in
+    # redis-py 8 metrics), then goes through send_command / read_response /
+    # parse_response.  In-process, a connection is just a client view, so each thread
+    # keeps one private connection for plain commands, packs the arguments with the
+    # common types inline (redis-py's Encoder for anything else, so errors are its own),
+    # runs the command, and finishes as redis-py's parse_response does (NEVER_DECODE,
+    # EMPTY_RESPONSE, response callbacks).  Pipelines, transactions, pub/sub,
+    # single-connection clients and subclasses that override parse_response take
+    # redis-py's path.
     _kv_local: threading.local | None = None
 
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        pool = self.connection_pool
-        if self.connection is not None or type(pool) is not ConnectionPool:
-            return super().execute_command(*args, **options)
+    def _kv_conn(self) -> Any:
+        """This thread's private connection (made on first use)."""
         local = self._kv_local
         if local is None:
             with _DIRECT_LOCK:
@@ -577,11 +810,75 @@ class Redis(redis.Redis):
                     local = self._kv_local = threading.local()
         conn = getattr(local, "conn", None)
         if conn is None:
-            conn = local.conn = pool.connection_class(**pool.connection_kwargs)
+            pool = self.connection_pool
+            if pool.connection_class is Connection:
+                conn = local.conn = _DirectConnection.for_pool(pool)
+            else:  # a custom connection class: a real one, used through redis-py's calls
+                conn = local.conn = pool.connection_class(**pool.connection_kwargs)
             with _DIRECT_LOCK:
                 self._kv_direct = [*getattr(self, "_kv_direct", []), conn]
-        conn.send_command(*args)
-        return self.parse_response(conn, args[0], **options)
+        return conn  # type: ignore[no-any-return]
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        local = self._kv_local
+        conn = getattr(local, "conn", None) if local is not None else None
+        if conn is None:
+            if (self.connection is not None or type(self.connection_pool) is not ConnectionPool
+                    or type(self).parse_response is not _REDIS_PARSE_RESPONSE):
+                return super().execute_command(*args, **options)
+            conn = self._kv_conn()
+        session = conn._session
+        if session is None or session.closed:
+            conn.connect()
+            session = conn._session
+        if type(conn) is not _DirectConnection or session is None or session.pending:
+            conn.send_command(*args)  # a custom connection class
+            return self.parse_response(conn, args[0], **options)
+        argv = _pack_fast(conn.encoder, args)
+        view = session.view
+        n = len(argv)
+        try:
+            # GET and plain SET take the engine's own typed fast paths (the same
+            # semantics as the general path, held to it by tests/test_fastpath.py)
+            if n == 2 and argv[0] == b"GET" and view.multi is None:
+                reply = view.get(argv[1])
+            elif n == 3 and argv[0] == b"SET" and view.multi is None:
+                view.set(argv[1], argv[2])
+                reply = b"OK"
+            elif session.protocol == 2:
+                reply = view._call(argv)
+            else:
+                reply = session.run(argv)
+        except Exception as exc:  # errors travel as values, like a reply
+            reply = exc
+        never_decode = NEVER_DECODE in options
+        if never_decode:
+            options.pop(NEVER_DECODE)
+        shaper = conn._shaper
+        if shaper.protocol == 2 and ((type(reply) is bytes and not shaper.decode)
+                                     or reply is None or type(reply) is int):
+            response = reply  # (what shape() returns for these under RESP2)
+        else:
+            try:
+                response = shaper.shape(session, argv, reply, never_decode)
+            except redis.ResponseError:
+                if EMPTY_RESPONSE in options:
+                    return options[EMPTY_RESPONSE]
+                raise
+        if options:
+            options.pop(EMPTY_RESPONSE, None)
+            options.pop("keys", None)
+        command_name = args[0]
+        callbacks = self.response_callbacks
+        # (redis-py's CaseInsensitiveDict stores names upper-cased: an upper-case name
+        # is looked up as a plain dict; anything else the case-insensitive way)
+        if type(command_name) is str and command_name.isupper():
+            callback = dict.get(callbacks, command_name)
+        else:
+            callback = callbacks[command_name] if command_name in callbacks else None
+        if callback is not None:
+            return callback(response, **options)
+        return response
 
     def close(self) -> None:
         for conn in getattr(self, "_kv_direct", []):
@@ -633,15 +930,18 @@ class AsyncConnection(_aconn.Connection):
     def __init__(self, engine: Client | None = None, **kwargs: Any) -> None:
         if engine is None:
             raise ValueError("a kvengine AsyncConnection needs engine=")
-        kwargs.pop("host", None)
-        kwargs.pop("port", None)
-        super().__init__(host="kvengine", port=0, **{k: v for k, v in kwargs.items() if k in _ASYNC_PARAMS})
+        host = kwargs.pop("host", None) or "localhost"
+        port = kwargs.pop("port", None) or 6379
+        kwargs.pop("path", None)
+        for name in ("retry", "retry_on_error", "retry_on_timeout"):  # (see Connection)
+            kwargs.pop(name, None)
+        super().__init__(host=host, port=port, **{k: v for k, v in kwargs.items() if k in _ASYNC_PARAMS})
         self.engine = engine
         self._session: _Session | None = None
         self._shaper = _Shaper(self._parser, self.encoder, int(self.protocol or 2))
 
     def repr_pieces(self) -> list[tuple[str, Any]]:
-        return [("engine", f"0x{id(self.engine):x}"), ("db", self.db)]
+        return _repr_pieces(self)
 
     def __del__(self, *args: Any) -> None:
         session = getattr(self, "_session", None)
@@ -786,8 +1086,11 @@ class AsyncConnectionPool(redis.asyncio.ConnectionPool):
             connection_class=connection_class,
             max_connections=max_connections,
             engine=self.engine,
-            **_pool_kwargs(kwargs),
+            **_pool_kwargs(kwargs, asyncio=True),
         )
+
+    def __repr__(self) -> str:
+        return _pool_repr(self)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> AsyncConnectionPool:  # type: ignore[override]
@@ -850,7 +1153,7 @@ def _client_options(init: Callable[..., Any], args: tuple[Any, ...], kwargs: dic
     options: dict[str, Any] = {}
     if pool is not None:
         options.update(getattr(pool, "connection_kwargs", {}) or {})
-    for name in _POOL_KWARGS:
+    for name in (*_POOL_KWARGS, *_NOMINAL_KWARGS, "unix_socket_path"):
         if name in bound and bound[name] is not None and (pool is None or name not in options):
             options[name] = bound[name]
     options["single_connection_client"] = bool(bound.get("single_connection_client", False))

@@ -12,7 +12,6 @@ import itertools
 import os
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,11 +19,35 @@ from typing import TYPE_CHECKING, Any
 from kvengine._native import MemGroup
 from kvengine.clock import Clock, system_clock
 from kvengine.commands import Argv
+from kvengine.cron import SCHEDULER, Task
 from kvengine.db import Database
 from kvengine.evict import EvictCallback, EvictionPool, oom_error, perform_evictions
 
 if TYPE_CHECKING:
     from kvengine.client import Client
+
+
+# Parked engine crons, by id of their task (plain dict operations are atomic, so the
+# sweep, the write path and finalizers need no lock), and the sweep that re-arms any
+# whose data changed since it parked: one comparison per parked engine per second.
+_PARKED: dict[int, Task] = {}
+SWEEP_INTERVAL_S = 1.0
+
+
+class _Sweeper:
+    def sweep(self) -> float | None:
+        for task in list(_PARKED.values()):
+            srv = task.ref()
+            if srv is None or srv.closed or task.cancelled:
+                _PARKED.pop(id(task), None)
+            elif srv.dirty != srv.cron_parked_dirty or srv.evict_pending:
+                srv.cron_wake()
+            del srv
+        return SWEEP_INTERVAL_S if _PARKED else None
+
+
+_SWEEPER = _Sweeper()
+_SWEEP = Task(_SWEEPER, _Sweeper.sweep, "parked crons", on_fork="park")
 
 
 @dataclass
@@ -105,8 +128,15 @@ class Server:
         self.run_id = os.urandom(20).hex()
         self.client_ids = itertools.count(1)
         self.closed = False
-        self._cron: threading.Thread | None = None
-        self._cron_stop = threading.Event()
+        # Who closed the engine and what to do instead, for the error later commands get
+        # (the pytest plugin fills these in: a client kept past its test is the usual case).
+        self.closed_by: str | None = None
+        self.closed_hint: str | None = None
+        # The cron task on the process's shared scheduler (kvengine.cron), parked while
+        # there is nothing to do; a write re-arms it (cron_wake).
+        self._cron: Task | None = None
+        self.cron_parked = False
+        self.cron_parked_dirty = 0
         if active_expire:
             self.start_cron()
 
@@ -168,27 +198,57 @@ class Server:
         self.evict_pool = EvictionPool()
         self.evict_dbs = []
         for db in self.dbs:
-            db.table.pool_reset()
-            db.table.set_lfu(self.lfu, self.lfu_log_factor, self.lfu_decay_time)
+            if db.has_table:  # (a table made later gets the policy then)
+                db.table.pool_reset()
+                db.table.set_lfu(self.lfu, self.lfu_log_factor, self.lfu_decay_time)
 
     # -- background work -------------------------------------------------------------
     def start_cron(self) -> None:
-        """Start the background thread that runs the active expiry cycle `hz` times a second."""
+        """Give this engine a cron (the active expiry cycle, pending evictions, the memory
+        peak) on the shared scheduler: `hz` times a second while there is work, parked
+        (costing one comparison a second) while there is none."""
         if self._cron is not None:
             return
-        ref = weakref.ref(self)
-        stop = self._cron_stop
+        self._cron = Task(self, Server._cron_tick, "server cron", on_fork="park")
+        self._park(self.dirty)
 
-        def loop() -> None:
-            while not stop.wait(1.0 / max(1, ref().hz if ref() else 10)):
-                srv = ref()
-                if srv is None or srv.closed:
-                    return
-                srv.cron()
-                del srv
+    def _park(self, dirty: int) -> None:
+        self.cron_parked = True
+        self.cron_parked_dirty = dirty
+        task = self._cron
+        if task is not None:
+            _PARKED[id(task)] = task
+            if not _SWEEP.queued:
+                SCHEDULER.schedule(_SWEEP, SWEEP_INTERVAL_S)
 
-        self._cron = threading.Thread(target=loop, name="kvengine-cron", daemon=True)
-        self._cron.start()
+    def cron_wake(self) -> None:
+        """Re-arm a parked cron: its next tick in 1/hz s (``Client._run`` calls this
+        after a command changed data; the sweep catches every other path)."""
+        task = self._cron
+        if task is not None and self.cron_parked and not self.closed:
+            self.cron_parked = False
+            _PARKED.pop(id(task), None)
+            SCHEDULER.schedule(task, 1.0 / max(1, self.hz))
+
+    def cron_park_after_fork(self) -> None:
+        """In a forked child: parked until the child's first command (kvengine.cron)."""
+        if self._cron is not None and not self.closed:
+            self.cron_parked = True
+            self.cron_parked_dirty = -1
+            _PARKED[id(self._cron)] = self._cron
+
+    def _cron_tick(self) -> float | None:
+        """The scheduled tick: run the cron, then park unless keys with a TTL (or an
+        unfinished eviction) need the next one.  Parking is decided under the lock, so
+        a write after it sees ``cron_parked`` and re-arms."""
+        with self.lock:
+            if self.closed:
+                return None
+            self.cron()
+            if self.evict_pending or any(db.volatile_count() for db in self.dbs):
+                return 1.0 / max(1, self.hz)
+            self._park(self.dirty)
+            return None
 
     def cron(self) -> None:
         """One tick of background work (Redis's serverCron/databasesCron)."""
@@ -230,15 +290,29 @@ class Server:
 
         self.closed = True
         fail_all(self)
-        self._cron_stop.set()
         cron = self._cron
-        if cron is not None and cron is not threading.current_thread():
-            cron.join(timeout=2)
+        if cron is not None:
+            # No wait: a tick in progress holds the lock and sees `closed` when it has it.
+            cron.cancel(wait=False)
+            _PARKED.pop(id(cron), None)
+
+    def closed_error(self) -> Exception:
+        """The ConnectionError a command on a closed engine raises: which engine, who
+        closed it, and what to use instead when that is known."""
+        from kvengine import exceptions as e
+
+        text = f"the engine is closed (engine 0x{id(self):x}"
+        if self.closed_by:
+            text += f", closed by {self.closed_by}"
+        text += ")"
+        if self.closed_hint:
+            text += f"; {self.closed_hint}"
+        return e.ConnectionError(text)
 
     def info_keyspace(self) -> dict[str, dict[str, Any]]:
         """db index -> keys/expires counts (INFO keyspace)."""
         return {
-            f"db{db.id}": {"keys": len(db.table), "expires": db.table.volatile_count()}
+            f"db{db.id}": {"keys": len(db), "expires": db.volatile_count()}
             for db in self.dbs
-            if len(db.table)
+            if len(db)
         }

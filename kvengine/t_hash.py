@@ -81,6 +81,11 @@ class Hash:
             return len(self._d)  # type: ignore[arg-type]
         return lp.count(packed.SEP)
 
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count entries.
+        lp = self.lp
+        return bool(lp) if lp is not None else bool(self._d)
+
     def get(self, field: bytes) -> bytes | None:
         """A field's value, or None."""
         lp = self.lp
@@ -120,7 +125,14 @@ class Hash:
         lp = self.lp
         if lp is None:
             return list(self._d.values())  # type: ignore[union-attr]
-        return [v for _, v in packed.pairs(lp)]
+        return packed.values(lp)
+
+    def flat(self) -> list[bytes]:
+        """Fields and values alternating, as HGETALL replies."""
+        lp = self.lp
+        if lp is None:
+            return [x for pair in self._d.items() for x in pair]  # type: ignore[union-attr]
+        return packed.flat(lp)
 
     def set(self, field: bytes, value: bytes) -> bool:
         """Set a field; True if it is new."""
@@ -161,22 +173,28 @@ class Hash:
 
     def set_many(self, argv: list[bytes], start: int) -> int:
         """HSET's field value pairs ``argv[start:]``, as set() one by one would do them,
-        but packing once; the number of new fields."""
+        but packing once (one ``bytes %`` format, packed.pack_flat); the number of new
+        fields."""
         lp = self.lp
-        if lp is None or len(argv) - start <= 2:
-            return sum(self.set(argv[i], argv[i + 1]) for i in range(start, len(argv), 2))
-        d = dict(packed.pairs(lp))
-        before = len(d)
-        for i in range(start, len(argv), 2):
-            d[argv[i]] = argv[i + 1]
-        if len(d) > HASH_MAX_LISTPACK_ENTRIES or any(
-            len(f) > HASH_MAX_LISTPACK_VALUE or len(v) > HASH_MAX_LISTPACK_VALUE for f, v in d.items()
-        ):
-            return sum(self.set(argv[i], argv[i + 1]) for i in range(start, len(argv), 2))
-        self.version += 1
-        self.lp = new = packed.pack(list(d.items()))
-        self.mem += len(new) - len(lp)
-        return len(d) - before
+        if len(argv) - start == 2:
+            return 1 if self.set(argv[start], argv[start + 1]) else 0
+        if lp is not None:
+            items = argv[start:]
+            if max(map(len, items)) <= HASH_MAX_LISTPACK_VALUE:
+                if not lp and len(set(items[::2])) * 2 == len(items):
+                    flat, added = items, len(items) // 2  # a new hash of distinct fields
+                else:
+                    d = dict(packed.pairs(lp))
+                    before = len(d)
+                    it = iter(items)
+                    d.update(zip(it, it))
+                    flat, added = [x for pair in d.items() for x in pair], len(d) - before
+                if len(flat) <= 2 * HASH_MAX_LISTPACK_ENTRIES:
+                    self.version += 1
+                    self.lp = new = packed.pack_flat(flat)
+                    self.mem += len(new) - len(lp)
+                    return added
+        return sum(self.set(argv[i], argv[i + 1]) for i in range(start, len(argv), 2))
 
     def delete(self, field: bytes) -> bool:
         """Delete a field; True if it existed."""
@@ -358,7 +376,7 @@ def hexists_command(c: Client, argv: Argv) -> Reply:
 def hgetall_command(c: Client, argv: Argv) -> Reply:
     """HGETALL key"""
     h = _get_hash(c, argv[1])
-    return [] if h is None else [x for pair in h.items() for x in pair]
+    return [] if h is None else h.flat()
 
 
 @command("HKEYS", 2, READONLY, keys=(1, 1, 1))

@@ -97,6 +97,11 @@ class List:
             return len(self._q)  # type: ignore[arg-type]
         return lp.count(b"\x00")
 
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count items.
+        lp = self.lp
+        return bool(lp) if lp is not None else bool(self._q)
+
     def __iter__(self) -> Any:
         lp = self.lp
         return iter(self._q if lp is None else _unpack(lp))  # type: ignore[arg-type]
@@ -121,6 +126,31 @@ class List:
             self.convert()
         (self._q.appendleft if left else self._q.append)(item)  # type: ignore[union-attr]
         self.mem += LIST_ENTRY_BYTES + len(item)
+
+    def push_many(self, items: list[bytes], left: bool) -> None:
+        """LPUSH/RPUSH of `items`, as push() one by one would do them, but one join
+        while the list stays packed."""
+        lp = self.lp
+        if lp is not None and len(items) > 1:
+            joined = b"\x00".join(items[::-1] if left else items)
+            if packed.has_special(joined):
+                joined = b"\x00".join([packed.escape(x) for x in (items[::-1] if left else items)])
+            new = b"\x00" + joined + lp if left else lp + b"\x00" + joined
+            if len(new) <= LIST_MAX_PACKED_BYTES:
+                self.lp = new
+                self.mem = LIST_PACKED_BASE_BYTES + len(new)
+                return
+        for item in items:
+            self.push(item, left)
+
+    def index(self, index: int) -> bytes | None:
+        """LINDEX: the item at `index` (negative counts from the tail), or None."""
+        lp = self.lp
+        items = self._q if lp is None else _unpack(lp)
+        n = len(items)  # type: ignore[arg-type]
+        if index < 0:
+            index += n
+        return items[index] if 0 <= index < n else None  # type: ignore[index]
 
     def pop(self, left: bool) -> bytes:
         """Remove from the head (left) or the tail (IndexError if empty)."""
@@ -241,8 +271,7 @@ def _push_generic(c: Client, argv: Argv, left: bool, only_existing: bool) -> int
             return 0
         lst = List()
         c.db.table.set(key, lst, -1, c.server.now)
-    for item in argv[2:]:
-        lst.push(item, left)
+    lst.push_many(argv[2:], left)
     c.db.modified(key, lst)
     return len(lst)
 
@@ -353,9 +382,7 @@ def lindex_command(c: Client, argv: Argv) -> Reply:
     if lst is None:
         return None
     index = get_int(argv[2])
-    if index < 0:
-        index += len(lst)
-    return lst.q[index] if 0 <= index < len(lst) else None
+    return lst.index(index)
 
 
 @command("LSET", 4, WRITE | DENYOOM, keys=(1, 1, 1))

@@ -67,6 +67,11 @@ class Set:
             return len(self._s)  # type: ignore[arg-type]
         return lp.count(b"\x00") - 1
 
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count members.
+        lp = self.lp
+        return len(lp) > 1 if lp is not None else bool(self._s)
+
     def __contains__(self, member: bytes) -> bool:
         lp = self.lp
         if lp is None:
@@ -101,6 +106,27 @@ class Set:
         self.version += 1
         self.mem += SET_ENTRY_BYTES + len(member)
         return True
+
+    def add_many(self, members: list[bytes]) -> int:
+        """SADD's members, as add() one by one would do them, but an intset is rebuilt
+        once (one sort and join) when every member is an integer; how many were new."""
+        lp = self.lp
+        if lp is None or len(members) == 1:
+            return sum(1 for m in members if self.add(m))
+        ns = [parse_int(m) for m in members]
+        if None in ns:
+            return sum(1 for m in members if self.add(m))
+        old = [int(t) for t in lp[1:-1].split(b"\x00")] if len(lp) > 1 else []
+        allints = set(old)
+        allints.update(ns)  # type: ignore[arg-type]
+        if len(allints) > SET_MAX_INTSET_ENTRIES:
+            return sum(1 for m in members if self.add(m))
+        added = len(allints) - len(old)
+        if added:
+            self.lp = new = b"\x00" + b"\x00".join([b"%d" % n for n in sorted(allints)]) + b"\x00"
+            self.mem = SET_INTSET_BASE_BYTES + len(new)
+            self.version += 1
+        return added
 
     def remove(self, member: bytes) -> bool:
         """Remove a member; True if it was there."""
@@ -212,7 +238,7 @@ def sadd_command(c: Client, argv: Argv) -> Reply:
     if s is None:
         s = Set()
         c.db.table.set(key, s, -1, c.server.now)
-    added = sum(1 for m in argv[2:] if s.add(m))
+    added = s.add_many(argv[2:])
     if added:
         c.db.modified(key, s)
     return added

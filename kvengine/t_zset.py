@@ -19,7 +19,7 @@ set exactly).
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -149,6 +149,11 @@ class ZSet:
             return len(self._d)  # type: ignore[arg-type]
         return lp.count(packed.SEP)
 
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count members.
+        lp = self.lp
+        return bool(lp) if lp is not None else bool(self._d)
+
     def __iter__(self) -> Iterator[tuple[float, bytes]]:
         """(score, member) pairs in order."""
         return iter(self.sl)
@@ -176,10 +181,16 @@ class ZSet:
         """
         lp = self.lp
         if lp is not None:
-            old = packed.lookup(lp, member)
-            if old is not None:
-                if float(old) != score:  # -0 == 0: no change, as Redis's `score != curscore`
-                    self._set_lp(_lp_insert(packed.remove(lp, member), member, score))  # type: ignore[arg-type]
+            # One find for the member's entry (packed.lookup and packed.remove, fused).
+            needle = b"\x00" + (packed.escape(member) if packed.has_special(member) else member) + b"\x01"
+            pos = lp.find(needle)
+            if pos >= 0:
+                start = pos + len(needle)
+                end = lp.find(b"\x00", start)
+                if end < 0:
+                    end = len(lp)
+                if float(lp[start:end]) != score:  # -0 == 0: no change, as Redis's `score != curscore`
+                    self._set_lp(_lp_insert(lp[:pos] + lp[end:], member, score))
                     self.version += 1
                 return False
             if lp.count(packed.SEP) < ZSET_MAX_LISTPACK_ENTRIES and len(member) <= ZSET_MAX_LISTPACK_VALUE:
@@ -199,6 +210,27 @@ class ZSet:
         d[member] = score  # type: ignore[index]
         sl.add((score, member))  # type: ignore[union-attr]
         self.mem += ZSET_ENTRY_BYTES + len(member)
+        self.version += 1
+        return True
+
+    def fill(self, scores: list[float], members: list[bytes]) -> bool:
+        """Make this new, empty set hold `members` with `scores` (distinct members), packed
+        in one go (a sort and one ``bytes %`` format, not one insert per member); False,
+        changing nothing, when they would not stay packed or repeat a member."""
+        n = len(members)
+        if (
+            self.lp != b""
+            or n > ZSET_MAX_LISTPACK_ENTRIES
+            or max(map(len, members)) > ZSET_MAX_LISTPACK_VALUE
+            or len(set(members)) != n
+        ):
+            return False
+        pairs = sorted(zip([s + 0.0 for s in scores], members))  # + 0.0: -0 is stored as 0
+        if packed.has_special(b"".join(members)):
+            flat = [x for s, m in pairs for x in (packed.escape(m), s)]
+        else:
+            flat = [x for s, m in pairs for x in (m, s)]
+        self._set_lp(_lp_format(n) % tuple(flat))
         self.version += 1
         return True
 
@@ -434,6 +466,18 @@ def _lp_entry(member: bytes, score: float) -> bytes:
     return b"\x00" + packed.escape(member) + b"\x01" + repr(float(score)).encode()
 
 
+_LP_FORMATS: dict[int, bytes] = {}
+
+
+def _lp_format(n: int) -> bytes:
+    """The ``bytes %`` format of `n` entries, member then float score (``%r`` is the
+    float's repr, as _lp_entry writes it)."""
+    fmt = _LP_FORMATS.get(n)
+    if fmt is None:
+        fmt = _LP_FORMATS[n] = b"\x00%b\x01%r" * n
+    return fmt
+
+
 def _lp_pack(pairs: list[tuple[float, bytes]]) -> bytes:
     """The packed form of (score, member) `pairs`, already in order."""
     return b"".join([_lp_entry(m, s) for s, m in pairs])
@@ -445,7 +489,9 @@ def _entry_key(entry: bytes) -> tuple[float, bytes]:
 
 
 def _lp_insert(lp: bytes, member: bytes, score: float) -> bytes:
-    """`lp` with the new `member` inserted at its (score, member) position."""
+    """`lp` with the new `member` inserted at its (score, member) position: the scores
+    decoded in one C-speed pass (replace, split, map float) and bisected, members
+    compared only among equal scores."""
     entry = _lp_entry(member, score)
     if score == 0.0:
         score = 0.0
@@ -454,8 +500,13 @@ def _lp_insert(lp: bytes, member: bytes, score: float) -> bytes:
     last = lp.rfind(b"\x00")
     if _entry_key(lp[last + 1:]) < (score, member):  # ascending inserts: append
         return lp + entry
+    flat = lp[1:].replace(b"\x01", b"\x00").split(b"\x00")
+    scores = list(map(float, flat[1::2]))
+    i = bisect_left(scores, score)
+    j = bisect_right(scores, score, i)
+    while i < j and packed.unescape(flat[2 * i]) < member:
+        i += 1
     entries = lp[1:].split(b"\x00")
-    i = bisect_right(entries, (score, member), key=_entry_key)
     entries.insert(i, entry[1:])
     return b"\x00" + b"\x00".join(entries)
 
@@ -676,6 +727,10 @@ def _zadd_generic(c: Client, argv: Argv, incr: bool) -> Reply:
     created = zs is None
     if zs is None:
         zs = ZSet()
+        if not (nx or xx or lt or gt or incr) and zs.fill(scores, argv[j + 1 : j + 2 * elements : 2]):
+            _new_key(c, key, zs)  # a new set packed in one go
+            c.db.modified(key, zs)
+            return elements
     for i in range(elements):
         score = scores[i]
         member = argv[j + 2 * i + 1]

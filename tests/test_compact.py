@@ -216,3 +216,44 @@ def test_packed_containers_cost_less_than_converted_ones() -> None:
     for c in (h, z, s, lst):
         c.convert()
     assert all(p * 3 < c.mem for p, c in zip(packed_sizes, (h, z, s, lst)))
+
+
+def test_batch_writes_match_one_at_a_time(encoding: str) -> None:
+    """HSET / ZADD / SADD / LPUSH / RPUSH of many elements (packed in one go: set_many,
+    ZSet.fill, add_many, push_many) end as one-element calls would: same contents,
+    replies, encodings and accounted memory; with escaped bytes, repeats and -0."""
+    rnd = random.Random(11)
+    for _ in range(150):
+        batch, single = Engine(active_expire=False), Engine(active_expire=False)
+        n = rnd.randrange(1, 12)
+        fields = [_random_bytes(rnd, 4) for _ in range(n)]
+        values = [_random_bytes(rnd) for _ in range(n)]
+        scores = [rnd.choice([0.0, -0.0, 1.5, -2.0, float("inf")]) for _ in range(n)]
+        ints = [str(rnd.randrange(-50, 50)).encode() for _ in range(n)]
+        for kv in (batch, single):
+            kv.hset("pre", "a", "1")
+            kv.sadd("spre", 7)
+            kv.rpush("lpre", b"\x00x")
+        flat = [x for pair in zip(fields, values) for x in pair]
+        assert batch.execute_command("HSET", "h", *flat) == sum(single.hset("h", f, v) for f, v in zip(fields, values))
+        assert batch.execute_command("HSET", "pre", *flat) == sum(single.hset("pre", f, v) for f, v in zip(fields, values))
+        zflat = [x for pair in zip(scores, fields) for x in pair]
+        assert batch.execute_command("ZADD", "z", *zflat) == sum(single.zadd("z", {f: s}) for s, f in zip(scores, fields))
+        for key in ("s", "spre"):
+            assert batch.sadd(key, *ints) == sum(single.sadd(key, m) for m in ints)
+        for key in ("l", "lpre"):
+            assert batch.lpush(key, *values) == [single.lpush(key, v) for v in values][-1]
+            assert batch.rpush(key, *fields) == [single.rpush(key, f) for f in fields][-1]
+        for key in ("h", "pre"):
+            assert batch.hgetall(key) == single.hgetall(key)
+            assert batch.hkeys(key) == single.hkeys(key)
+            assert batch.hvals(key) == single.hvals(key)
+        assert batch.zrange("z", 0, -1, withscores=True) == single.zrange("z", 0, -1, withscores=True)
+        for key in ("s", "spre"):
+            assert batch.smembers(key) == single.smembers(key)
+        for key in ("l", "lpre"):
+            assert batch.lrange(key, 0, -1) == single.lrange(key, 0, -1)
+            assert [batch.lindex(key, i) for i in range(-n - 3, n + 3)] == [single.lindex(key, i) for i in range(-n - 3, n + 3)]
+        for key in ("h", "pre", "z", "s", "spre", "l", "lpre"):
+            assert batch.object("encoding", key) == single.object("encoding", key), key
+        assert batch.server.used_memory() == single.server.used_memory()

@@ -300,3 +300,155 @@ def test_docs_worked_example(pytester: pytest.Pytester) -> None:
         """
     )
     run(pytester).assert_outcomes(passed=3)
+
+
+_SESSION_CLIENT_SUITE = """
+    import pytest
+    import redis
+
+    @pytest.fixture(scope="session")
+    def client():
+        # built during the first test that asks for it, kept for the whole session
+        return redis.Redis(host="cache.internal", port=6379, decode_responses=True)
+
+    def test_first(client):
+        client.set("k", "1")
+        assert client.get("k") == "1"
+
+    def test_second(client):
+        assert client.get("k") is None      # FLUSHALL between tests, like a real server
+        client.incr("n")
+        assert client.get("n") == "1"
+"""
+
+
+_LAZY_CLIENT_SUITE = """
+    import redis
+
+    _client = None
+
+    def client():
+        # an application's client, built on first use (during the first test) and kept
+        global _client
+        if _client is None:
+            _client = redis.Redis.from_url("redis://cache.internal:6379/0", decode_responses=True)
+        return _client
+
+    def test_first():
+        client().set("k", "1")
+        assert client().get("k") == "1"
+
+    def test_second():
+        assert client().get("k") is None
+"""
+
+
+def test_a_kept_client_under_per_test_engines_says_what_to_use(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nkvengine_patch_redis = true\n")
+    pytester.makepyfile(_LAZY_CLIENT_SUITE)
+    result = run(pytester)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*the engine is closed (engine 0x*, closed by the kvengine pytest plugin's `kv` fixture "
+        "after test test_a_kept_client_under_per_test_engines_says_what_to_use.py::test_first)*",
+    ])
+    result.stdout.fnmatch_lines(["*kvengine_scope = session*"])
+
+
+def test_session_scope_from_the_ini_keeps_one_engine(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nkvengine_patch_redis = true\nkvengine_scope = session\n")
+    pytester.makepyfile(test_lazy=_LAZY_CLIENT_SUITE, test_fixture=_SESSION_CLIENT_SUITE)
+    run(pytester).assert_outcomes(passed=4)
+
+
+def test_session_scope_by_marker_with_clock_and_settings(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.kvengine(scope="session")
+        seen = []
+
+        def test_a(kv):
+            seen.append(kv)
+            kv.set("k", "v")
+
+        def test_clock(kv, kv_clock):
+            assert kv is seen[0] and kv.dbsize() == 0
+            kv.set("s", "x", ex=60)
+            kv_clock.advance(61)
+            assert kv.get("s") is None
+
+        @pytest.mark.kvengine(maxmemory="1mb", maxmemory_policy="allkeys-lru")
+        def test_settings_for_one_test(kv):
+            assert kv is seen[0]
+            assert kv.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
+
+        def test_settings_restored(kv):
+            assert kv is seen[0]
+            assert kv.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+            assert kv.config_get("maxmemory") == {"maxmemory": "0"}
+
+        @pytest.mark.kvengine(scope="test")
+        def test_own_engine_when_asked(kv):
+            assert kv is not seen[0]
+
+        @pytest.mark.kvengine(persistence="aof")
+        def test_own_engine_for_persistence(kv):
+            assert kv is not seen[0] and kv.server.persistence is not None
+        """
+    )
+    run(pytester).assert_outcomes(passed=6)
+
+
+def test_unknown_scope_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nkvengine_scope = module\n")
+    pytester.makepyfile("def test_x(kv):\n    pass\n")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*kvengine scope must be one of*"])
+
+
+def test_docs_import_time_client_example(pytester: pytest.Pytester) -> None:
+    """docs/usage.md: a client made at import time, patched from the top of conftest.py."""
+    import redis
+
+    init_before = redis.Redis.__init__
+    pytester.mkpydir("app")
+    pytester.path.joinpath("app", "store.py").write_text(
+        "import redis\n\n"
+        "cache = redis.Redis(host='cache.internal', port=6379, decode_responses=True)\n"
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+        from kvengine import Engine
+        from kvengine.redis_compat import patch_redis
+
+        ENGINE = Engine()
+        PATCH = patch_redis(ENGINE).start()
+
+        @pytest.fixture(autouse=True)
+        def _flush():
+            ENGINE.flushall()
+
+        def pytest_unconfigure(config):
+            PATCH.stop()
+        """
+    )
+    pytester.makepyfile(
+        test_store="""
+        from app.store import cache
+        from conftest import ENGINE
+
+        def test_one():
+            cache.set("k", "v")
+            assert ENGINE.get("k") == b"v"
+
+        def test_two():
+            assert cache.get("k") is None
+            assert repr(cache).count("kvengine in-process") == 1
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+    assert redis.Redis.__init__ is init_before  # the conftest's patch was stopped

@@ -743,3 +743,135 @@ def test_random_programs_give_the_same_objects(server_port: int, program: list[t
         real.close()
         mine.close()
         engine.close()
+
+
+# -- execute_command's direct path: the same answers as redis-py's own ---------------------
+
+
+@pytest.mark.parametrize("decode", [False, True])
+def test_execute_command_edge_cases(backend: Backend, decode: bool) -> None:
+    """GET/SET take the engine's typed fast paths inside the drop-in's execute_command:
+    every case around them answers as a real server through redis-py does."""
+    from redis.client import EMPTY_RESPONSE, NEVER_DECODE
+
+    r = backend.client(decode_responses=decode)
+    text = (lambda b: b.decode()) if decode else (lambda b: b)
+    assert r.execute_command("SET", "k", "v") is True
+    assert r.execute_command("GET", "k") == text(b"v")
+    assert r.execute_command("get", "k") == text(b"v")            # a lower-case name
+    assert r.execute_command(b"SET", b"k", b"w") == text(b"OK")   # bytes name: no callback
+    assert r.execute_command("GET", "k", **{NEVER_DECODE: []}) == b"w"
+    assert r.execute_command("SET", "n", 12) is True and r.execute_command("GET", "n") == text(b"12")
+    assert r.execute_command("SET", "f", 1.5) is True and r.get("f") == text(b"1.5")
+    assert r.execute_command("GET", "missing") is None
+    r.rpush("list", "a")
+    with pytest.raises(redis.ResponseError) as err:
+        r.execute_command("GET", "list")
+    assert str(err.value).startswith("WRONGTYPE")
+    assert r.execute_command("GET", "list", **{EMPTY_RESPONSE: "fallback"}) == "fallback"
+    with pytest.raises(redis.ResponseError):
+        r.execute_command("SET", "k")                              # wrong arity
+    with pytest.raises(redis.DataError):
+        r.execute_command("SET", "k", True)                        # redis-py's own check
+    r.execute_command("SET", "x", "1", "EX", 100)
+    assert 0 < r.ttl("x") <= 100
+
+
+# -- what libraries read from the client (connection_kwargs, repr, fork) -------------------
+
+_NOMINAL = ("host", "port", "db", "username", "password", "socket_timeout",
+            "socket_connect_timeout", "socket_keepalive", "retry_on_error", "health_check_interval",
+            "client_name", "encoding", "encoding_errors", "decode_responses", "path")
+
+
+@pytest.mark.parametrize("how", [
+    lambda cls: cls(),
+    lambda cls: cls(host="cache.internal", port=6380, db=2, password="pw", socket_timeout=1.5),
+    lambda cls: cls.from_url("redis://ann:secret@cache.internal:6390/3"),
+    lambda cls: cls(unix_socket_path="/tmp/redis.sock", db=1),
+])
+def test_pool_keeps_redis_pys_connection_kwargs(how: Callable[[type], Any]) -> None:
+    """pottery, rq and others read host/port/db from connection_kwargs to tell servers
+    apart or rebuild a client: the drop-in keeps what redis-py keeps, same values."""
+    real = how(redis.Redis)
+    engine = Engine(active_expire=False)
+    from kvengine.redis_compat import patch_redis
+
+    with patch_redis(engine):
+        ours = how(redis.Redis)
+    want = {k: v for k, v in real.connection_pool.connection_kwargs.items() if k in _NOMINAL}
+    got = {k: v for k, v in ours.connection_pool.connection_kwargs.items() if k in _NOMINAL}
+    # every keyword redis-py keeps is there, with its value (from_url keeps only what the
+    # URL says in redis-py; the drop-in also has the defaults, which is harmless)
+    assert {k: got.get(k, "<missing>") for k in want} == want
+    assert ours.ping() is True
+    text = repr(ours)
+    assert "kvengine in-process" in text and "password" not in text and "secret" not in text
+    where = want.get("path") or f"host={want['host']},port={want['port']}"
+    assert str(where) in text
+    real.close()
+    ours.close()
+    engine.close()
+
+
+def test_drop_in_connection_repr_is_honest() -> None:
+    engine = Engine(active_expire=False)
+    r = Redis(engine=engine, host="cache.internal", port=6380)
+    conn = r.connection_pool.get_connection()
+    try:
+        text = repr(conn)
+        assert "kvengine=in-process" in text
+        assert "nominal_host=cache.internal" in text and "nominal_port=6380" in text
+        assert (conn.host, conn.port) == ("cache.internal", 6380)
+    finally:
+        r.connection_pool.release(conn)
+        r.close()
+        engine.close()
+
+
+def test_rq_style_rebuild_from_connection_kwargs() -> None:
+    """rq's pattern: copy connection_kwargs, raise socket_timeout in place, and rebuild
+    a client of the same classes from them (in the same process, it reaches the engine)."""
+    engine = Engine(active_expire=False)
+    r = Redis(engine=engine)
+    pool = r.connection_pool
+    pool.connection_kwargs.update({"socket_timeout": 420})
+    kwargs = {k: v for k, v in pool.connection_kwargs.items() if type(v) is not object}
+    again = type(r)(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+    try:
+        r.set("job", "queued")
+        assert again.get("job") == b"queued"
+        assert again.connection_pool.connection_kwargs["host"] == "localhost"
+    finally:
+        again.close()
+        r.close()
+        engine.close()
+
+
+def _child_work(engine: Engine, queue: Any) -> None:  # pragma: no cover - runs in a child
+    r = Redis(engine=engine)
+    r.set("from-child", "1")
+    r.incr("counter")
+    queue.put((r.get("from-child"), r.get("counter"), r.get("from-parent")))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork()")
+def test_a_forked_child_works_on_a_private_copy() -> None:
+    """multiprocessing (fork) or rq's work-horse: the child gets a copy of the engine,
+    usable on its own; its writes do not reach the parent (no shared memory, no socket)."""
+    import multiprocessing
+
+    engine = Engine()
+    engine.set("from-parent", "p")
+    engine.set("counter", 10)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_work, args=(engine, queue))
+    child.start()
+    try:
+        assert queue.get(timeout=30) == (b"1", b"11", b"p")
+    finally:
+        child.join(timeout=30)
+    assert child.exitcode == 0
+    assert engine.get("from-child") is None and engine.get("counter") == b"10"
+    engine.close()

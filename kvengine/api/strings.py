@@ -96,7 +96,7 @@ class StringCommands(ApiBase):
             return self._run(_GET, [b"GET", key])
         try:
             if srv.closed:
-                raise e.ConnectionError("the engine is closed")
+                raise srv.closed_error()
             clock = srv.clock
             srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
             _GET.calls += 1
@@ -147,7 +147,7 @@ class StringCommands(ApiBase):
                 return self._run(_SET, [b"SET", key, val]) is not None or None
             try:
                 if srv.closed:
-                    raise e.ConnectionError("the engine is closed")
+                    raise srv.closed_error()
                 clock = srv.clock
                 srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
                 if srv.write_denied is not None:

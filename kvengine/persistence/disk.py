@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kvengine import exceptions as e
+from kvengine.cron import SCHEDULER, Task
 from kvengine.persistence import snapshot
 from kvengine.persistence.aof import (
     Replayer,
@@ -146,8 +147,7 @@ class DiskBackend(Backend):
         self.load_expired = 0
         self.load_warnings: list[str] = []
         self.closed = False
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._task: Task | None = None
         self._lock: DirLock | None = None
         self._rewrite_fsync_mark = -1   # fsync failures counted when the running rewrite began
         self._fsync_rewrite_try = -1    # when a rewrite was last started to recover from one (s)
@@ -401,30 +401,29 @@ class DiskBackend(Backend):
 
     # -- periodic work ----------------------------------------------------------------------------
     def _start_thread(self) -> None:
-        ref = weakref.ref(self)
-        stop = self._stop
+        """Put the periodic work (cron every ``aof_write_interval``, the everysec fsync
+        once a second) on the process's shared scheduler (kvengine.cron): no thread of
+        its own, held by weak reference, dropped in a forked child."""
         interval = max(0.01, float(self.settings.aof_write_interval))
+        last_fsync = [time.monotonic()]
 
-        def loop() -> None:
-            last_fsync = time.monotonic()
-            while not stop.wait(interval):
-                backend = ref()
-                if backend is None or backend.closed:
-                    return
-                try:
-                    srv = backend.server
-                    if srv is not None:
-                        backend.cron(srv)
-                        now = time.monotonic()
-                        if now - last_fsync >= 1.0:
-                            last_fsync = now
-                            backend._background_fsync()
-                except Exception:  # pragma: no cover - never let the thread die silently
-                    log.exception("persistence background work failed")
-                del backend
+        def tick(backend: DiskBackend) -> float | None:
+            if backend.closed:
+                return None
+            try:
+                srv = backend.server
+                if srv is not None:
+                    backend.cron(srv)
+                    now = time.monotonic()
+                    if now - last_fsync[0] >= 1.0:
+                        last_fsync[0] = now
+                        backend._background_fsync()
+            except Exception:  # pragma: no cover - never let the work stop silently
+                log.exception("persistence background work failed")
+            return interval
 
-        self._thread = threading.Thread(target=loop, name="kvengine-persistence", daemon=True)
-        self._thread.start()
+        self._task = Task(self, tick, "kvengine-persistence", on_fork="drop")
+        SCHEDULER.schedule(self._task, interval)
 
     def _background_fsync(self) -> None:
         aof = self.log
@@ -791,10 +790,9 @@ class DiskBackend(Backend):
         if self.closed:
             return
         self.closed = True
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+        task = self._task
+        if task is not None:
+            task.cancel(wait=True, timeout=5)  # after a tick in progress, if any
         child = self.child
         if child is not None:
             if child.pid is not None:
