@@ -20,6 +20,27 @@ decide when to convert (t_hash.Hash, t_zset.ZSet).
 from __future__ import annotations
 
 SEP = b"\x00"
+
+
+class PackedPairs:
+    """What Hash and ZSet share: ``lp``, their packed bytes (one SEP per entry), or None
+    once converted, when ``_d`` (a dict) holds the entries. Size and truth in O(1) for
+    the dict and one C-level count for the bytes."""
+
+    __slots__ = ()
+    lp: bytes | None
+    _d: dict | None  # type: ignore[type-arg]
+
+    def __len__(self) -> int:
+        lp = self.lp
+        if lp is None:
+            return len(self._d)  # type: ignore[arg-type]
+        return lp.count(SEP)
+
+    def __bool__(self) -> bool:
+        # Without it, truth tests (the write epilogue's emptiness check) count entries.
+        lp = self.lp
+        return bool(lp) if lp is not None else bool(self._d)
 """Starts every entry (so ``lp.count(SEP)`` is the number of entries)."""
 VSEP = b"\x01"
 """Ends every key."""

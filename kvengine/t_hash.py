@@ -40,7 +40,7 @@ HASH_LISTPACK_BASE_BYTES = 185
 
 
 @register_type
-class Hash:
+class Hash(packed.PackedPairs):
     """A Redis hash: field -> value, both bytes.
 
     Two encodings, as Redis's: while small (hash-max-listpack-entries/value) the
@@ -74,17 +74,6 @@ class Hash:
         if self._d is not None:
             return self._d
         return dict(packed.pairs(self.lp))  # type: ignore[arg-type]
-
-    def __len__(self) -> int:
-        lp = self.lp
-        if lp is None:
-            return len(self._d)  # type: ignore[arg-type]
-        return lp.count(packed.SEP)
-
-    def __bool__(self) -> bool:
-        # Without it, truth tests (the write epilogue's emptiness check) count entries.
-        lp = self.lp
-        return bool(lp) if lp is not None else bool(self._d)
 
     def get(self, field: bytes) -> bytes | None:
         """A field's value, or None."""

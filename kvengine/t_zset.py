@@ -90,7 +90,7 @@ TOP = _Top()
 
 # -- the container -------------------------------------------------------------------------
 @register_type
-class ZSet:
+class ZSet(packed.PackedPairs):
     """A Redis sorted set: bytes members with float scores, ordered by (score, member).
 
     Two encodings, as Redis's (one factory, this class; zsetConvert's one-way rule):
@@ -142,17 +142,6 @@ class ZSet:
     def sl(self) -> SortedList:
         """(score, member) in order (read-only while packed)."""
         return self._view()[1]
-
-    def __len__(self) -> int:
-        lp = self.lp
-        if lp is None:
-            return len(self._d)  # type: ignore[arg-type]
-        return lp.count(packed.SEP)
-
-    def __bool__(self) -> bool:
-        # Without it, truth tests (the write epilogue's emptiness check) count members.
-        lp = self.lp
-        return bool(lp) if lp is not None else bool(self._d)
 
     def __iter__(self) -> Iterator[tuple[float, bytes]]:
         """(score, member) pairs in order."""
