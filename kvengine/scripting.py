@@ -504,15 +504,19 @@ class Scripting:
         if not args:
             return _E_NO_ARGS, 3
         argv = list(args)
-        for i, a in enumerate(args):
-            t = type(a)
-            if t is not bytes:
-                if t is int:
-                    argv[i] = b"%d" % a if -100000000000000000 < a < 100000000000000000 else b"%.17g" % a
-                elif t is float:
-                    argv[i] = b"%.17g" % a
-                else:
-                    return _E_BAD_ARG, 3
+        for a in args:  # all strings, the common case: one type test each
+            if type(a) is not bytes:
+                for i, a in enumerate(args):
+                    t = type(a)
+                    if t is not bytes:
+                        if t is int:
+                            argv[i] = b"%d" % a if -100000000000000000 < a < 100000000000000000 \
+                                else b"%.17g" % a
+                        elif t is float:
+                            argv[i] = b"%.17g" % a
+                        else:
+                            return _E_BAD_ARG, 3
+                break
         name = argv[0]
         cmd = TABLE.get(name) or TABLE.get(name.lower())
         if cmd is None:

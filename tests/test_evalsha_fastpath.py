@@ -99,6 +99,16 @@ def test_replies_and_decoding_agree(kv: Engine, monkeypatch: pytest.MonkeyPatch)
             outcome(lambda s=sha: text.execute_command("EVALSHA", s, 1, "s", "é")), body
 
 
+def test_argument_encoding_agrees() -> None:
+    kv = Engine(encoding="latin-1", active_expire=False)
+    sha = kv.script_load("return ARGV[1] .. ARGV[2] .. ARGV[3]")
+    assert kv.evalsha(sha, 0, "é", 7, 1.5) == kv.execute_command("EVALSHA", sha, 0, "é", 7, 1.5) \
+        == "é".encode("latin-1") + b"71.5"
+    with pytest.raises(UnicodeEncodeError):
+        kv.evalsha(sha, 0, "\u20ac", "", "")
+    kv.close()
+
+
 def test_errors_agree(kv: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     sha = kv.script_load(GET)
     boom = kv.script_load("error('boom')")

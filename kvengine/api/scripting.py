@@ -120,7 +120,10 @@ class ScriptingCommands(ApiBase):
         # tests/test_evalsha_fastpath.py holds the two paths to the same results.
         enc = self._enc
         sha_b = sha if type(sha) is bytes else enc(sha)
-        args = [a if type(a) is bytes else enc(a) for a in keys_and_args]
+        # str.encode inline for str arguments (what encode_arg does with them).
+        encoding, errors = self.encoding, self.encoding_errors  # type: ignore[attr-defined]
+        args = [a if type(a) is bytes else a.encode(encoding, errors) if type(a) is str else enc(a)
+                for a in keys_and_args]
         cmd = _EVALSHA[0] if _EVALSHA else _evalsha_command()
         if type(numkeys) is int and 0 <= numkeys <= len(args) and len(sha_b) == 40 \
                 and self.multi is None:  # type: ignore[attr-defined]
