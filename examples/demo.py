@@ -1,5 +1,7 @@
 """A tour of kvengine: strings and TTLs on a manual clock, data types, a transaction,
-a Lua script, a cache under maxmemory, and a data directory that survives a restart.
+a Lua script, a job queue on a stream with a consumer group, a cache under maxmemory,
+a hostile script that cannot hurt the engine, and a data directory that survives a
+restart (and refuses a second opener).
 
 Run: make demo
 """
@@ -75,6 +77,38 @@ def transactions_and_scripts() -> None:
     kv.close()
 
 
+def job_queue_on_a_stream() -> None:
+    clock = ManualClock()
+    kv = Engine(clock=clock, decode_responses=True, active_expire=False)
+    kv.xgroup_create("jobs", "workers", "$", mkstream=True)
+    for n in range(5):
+        kv.xadd("jobs", {"resize": f"img{n}.png"})
+    batch = kv.xreadgroup("workers", "w1", {"jobs": ">"}, count=3)[0][1]
+    kv.xack("jobs", "workers", batch[0][0])  # w1 finishes one job, then dies
+    print("w1 took, acked 1       ->", [fields["resize"] for _, fields in batch])
+    clock.advance(61)  # a minute later a rescuer claims what w1 left pending
+    _, claimed, _ = kv.xautoclaim("jobs", "workers", "rescuer", min_idle_time=60_000)
+    print("rescuer reclaimed      ->", [fields["resize"] for _, fields in claimed])
+    kv.close()
+
+
+def hostile_input() -> None:
+    kv = Engine()
+    for script in ("return unpack({}, -2147483648, 2147483647)",  # crashed Lua before (CVE shape)
+                   "return #string.rep('x', 2^29)"):                # 512 MiB, over the Lua cap
+        try:
+            kv.eval(script, 0)
+        except kvengine.exceptions.ResponseError as exc:
+            print("refused                ->", str(exc).split(" script:")[0][:95])
+    kv.sadd("s", "a")
+    try:
+        kv.srandmember("s", -(2**63))
+    except kvengine.exceptions.ResponseError as exc:
+        print("refused                ->", exc)
+    print("engine still fine      ->", kv.smembers("s"))
+    kv.close()
+
+
 def cache_under_maxmemory() -> None:
     cache = Engine(maxmemory="200kb", maxmemory_policy="allkeys-lru")
     for i in range(10_000):
@@ -93,12 +127,16 @@ def persistence() -> None:
             kv.rpush("history", "a", "b", "c")
         with Engine(data, decode_responses=True) as kv:  # a restart: the data is back
             print("after restart          ->", kv.get("greeting"), kv.lrange("history", 0, -1))
+            try:
+                Engine(data)  # a second opener would interleave its writes: refused
+            except kvengine.persistence.DataDirLocked as exc:
+                print("second opener          ->", type(exc).__name__)
 
 
 def main() -> None:
     print(f"kvengine {kvengine.__version__}, native C table: {kvengine.NATIVE}\n")
-    for part in (strings_and_ttls, data_types, transactions_and_scripts, cache_under_maxmemory,
-                 persistence):
+    for part in (strings_and_ttls, data_types, transactions_and_scripts, job_queue_on_a_stream,
+                 hostile_input, cache_under_maxmemory, persistence):
         print(f"-- {part.__name__.replace('_', ' ')}")
         part()
         print()

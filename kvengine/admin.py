@@ -375,8 +375,8 @@ def _getkeys(c: Client, argv: Argv, with_flags: bool) -> Reply:
     if keys is None or not keys:
         if cmd.flags & NO_MANDATORY_KEYS:
             return []
-        if keys is None:
-            raise e.err("Invalid arguments specified for command")
+        # No key found is an error too (XREAD without STREAMS), as Redis's commandGetKeys.
+        raise e.err("Invalid arguments specified for command")
     if with_flags:
         return [[call[pos], [Status(f.encode()) for f in flags]] for pos, flags in keys]
     return [call[pos] for pos, _ in keys]

@@ -41,14 +41,18 @@ class Block(Exception):
     """Raised by a blocking handler that has to wait.
 
     keys: the keys (in the client's db) to wait on; deadline_ms: engine-clock time
-    at which to give up (None: forever); timeout_reply: the reply then.
+    at which to give up (None: forever); timeout_reply: the reply then; argv: the
+    command to re-run when served, if not the blocked call's own (XREAD's `$`
+    resolved to the ID it stood for when the call blocked).
     """
 
-    def __init__(self, keys: list[bytes], deadline_ms: int | None, timeout_reply: Any = None) -> None:
+    def __init__(self, keys: list[bytes], deadline_ms: int | None, timeout_reply: Any = None,
+                 argv: Argv | None = None) -> None:
         super().__init__()
         self.keys = keys
         self.deadline_ms = deadline_ms
         self.timeout_reply = timeout_reply
+        self.argv = argv
 
 
 def may_block(c: Client) -> bool:
@@ -123,7 +127,10 @@ def unregister(srv: Server, waiter: Waiter) -> None:
 
 
 def wanted_type(cmd: Command) -> str:
-    """The type a blocked command pops from: sorted sets for BZ*, lists otherwise."""
+    """The type a blocked command pops from: sorted sets for BZ*, streams for XREAD and
+    XREADGROUP, lists otherwise."""
+    if cmd.name.startswith("x"):
+        return "stream"
     return "zset" if cmd.name.startswith("bz") else "list"
 
 
@@ -139,6 +146,11 @@ def serve_ready(srv: Server) -> None:
     while srv.ready_keys:
         dk = srv.ready_keys.pop(0)
         db = srv.dbs[dk[0]]
+        line = srv.blocked.get(dk)
+        if line and any(wanted_type(w.cmd) == "stream" for w in line):
+            from kvengine.t_stream import serve_blocked_stream
+
+            serve_blocked_stream(srv, dk)  # XREAD / XREADGROUP: Redis's own rules
         while True:
             line = srv.blocked.get(dk)
             if not line:
@@ -149,6 +161,8 @@ def serve_ready(srv: Server) -> None:
             if value is None:
                 break
             held = "string" if type(value) is bytes else value.redis_type
+            if held == "stream":
+                break  # served above
             waiter = next((w for w in line if wanted_type(w.cmd) == held), None)
             if waiter is None:
                 break
@@ -187,7 +201,7 @@ def unblock(client: Client) -> bool:
 def block(client: Client, cmd: Command, argv: Argv, signal: Block) -> Waiter:
     """Register a blocked call (engine lock held, so no push can slip in between
     the failed attempt and the registration)."""
-    waiter = Waiter(client, cmd, argv, signal)
+    waiter = Waiter(client, cmd, signal.argv if signal.argv is not None else argv, signal)
     register(client.server, waiter)
     return waiter
 

@@ -19,6 +19,7 @@ from kvengine import (  # noqa: F401
     t_hash,
     t_list,
     t_set,
+    t_stream,
     t_string,
     t_zset,
 )

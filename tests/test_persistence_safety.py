@@ -361,3 +361,36 @@ def test_config_set_appendonly_in_a_locked_directory_is_a_config_error(tmp_path,
     finally:
         kv.close()
         holder.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize("policy", ["always", "everysec"])
+def test_a_fork_child_never_writes_the_parents_directory(tmp_path, policy) -> None:
+    """A forked child works on a private copy: its writes, its close() and its exit
+    handlers leave the parent's files alone, and the parent's buffered writes are not
+    written twice (an INCR logged twice would count twice)."""
+    import atexit
+
+    kv = Engine(str(tmp_path), appendfsync=policy, active_expire=False)
+    for _ in range(5):
+        kv.incr("counter")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            for i in range(500):
+                kv.set(f"child{i}", "x")
+            kv.incr("counter")
+            code = 0 if kv.get("child499") == b"x" else 2  # the child's copy works
+            kv.close()
+            atexit._run_exitfuncs()  # what a normal interpreter exit would run
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    kv.incr("counter")
+    kv.close()
+    kv = Engine(str(tmp_path), active_expire=False)
+    assert kv.get("counter") == b"6"
+    assert not [k for k in kv.keys() if k.startswith(b"child")]
+    kv.close()

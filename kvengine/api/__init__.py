@@ -14,6 +14,7 @@ from kvengine.api.persistence import PersistenceCommands
 from kvengine.api.scripting import ScriptingCommands
 from kvengine.api.sets import SetCommands
 from kvengine.api.sort import SortCommands
+from kvengine.api.streams import StreamCommands
 from kvengine.api.strings import StringCommands
 from kvengine.api.transactions import TransactionCommands
 from kvengine.api.zsets import SortedSetCommands
@@ -21,5 +22,5 @@ from kvengine.api.zsets import SortedSetCommands
 ALL_MIXINS: list[type] = [
     StringCommands, KeyCommands, ServerCommands, HashCommands, SetCommands, ListCommands,
     TransactionCommands, SortedSetCommands, SortCommands, InfoCommands, PersistenceCommands,
-    ScriptingCommands,
+    ScriptingCommands, StreamCommands,
 ]

@@ -275,12 +275,40 @@ def record_commands(key: bytes, kind: str | None, state: Any, expire: int) -> It
             args += [pairs[j], flat[i]]  # type: ignore[list-item]
         for chunk in _chunks(args, 2 * n):
             yield [b"ZADD", key, *chunk]
+    elif kind == "stream":
+        yield from stream_commands(key, state)
     else:
         # A type without a command form: kvengine's own RESTORE payload (kvengine
         # loads it; a real Redis would refuse it).
         yield [b"RESTORE", key, b"0", dump_payload_state(kind, state), b"REPLACE"]
     if expire >= 0:
         yield [b"PEXPIREAT", key, b"%d" % expire]
+
+
+def stream_commands(key: bytes, state: Any) -> Iterator[list[bytes]]:
+    """Commands that recreate a stream with its groups (Redis's rewriteStreamObject):
+    an XADD per entry (or the `XADD MAXLEN 0` trick for an empty stream), XSETID with the
+    last ID, entries-added and max-deleted ID, then per group XGROUP CREATE ... ENTRIESREAD,
+    XGROUP CREATECONSUMER for each consumer and an XCLAIM ... JUSTID FORCE per pending
+    entry with its delivery time and count. The log stays valid input for a real Redis."""
+    from kvengine.t_stream import MAX_ID, Stream, fmt_id
+
+    s = Stream.load_state(state)
+    if s.length:
+        for id_, flat in s.range(0, MAX_ID):
+            yield [b"XADD", key, fmt_id(id_), *flat]
+    else:
+        yield [b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]
+    yield [b"XSETID", key, fmt_id(s.last_id), b"ENTRIESADDED", b"%d" % s.entries_added,
+           b"MAXDELETEDID", fmt_id(s.max_deleted)]
+    for g in s.groups.values():
+        yield [b"XGROUP", b"CREATE", key, g.name, fmt_id(g.last_id), b"ENTRIESREAD", b"%d" % g.entries_read]
+        for consumer in g.consumers.values():
+            yield [b"XGROUP", b"CREATECONSUMER", key, g.name, consumer.name]
+            for id_, nack in consumer.pel.items():
+                yield [b"XCLAIM", key, g.name, consumer.name, b"0", fmt_id(id_), b"TIME",
+                       b"%d" % nack.delivery_time, b"RETRYCOUNT", b"%d" % nack.delivery_count,
+                       b"JUSTID", b"FORCE"]
 
 
 def dump_payload_state(kind: str, state: Any) -> bytes:

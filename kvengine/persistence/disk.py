@@ -83,6 +83,27 @@ def _flush_at_exit() -> None:
             pass
 
 
+def _detach_in_fork_child() -> None:
+    """A fork child (multiprocessing, a pre-forking server, rq's work-horse) works on a
+    private copy of its parent's engines: it must never write the parent's files. Each
+    backend stops feeding and is marked closed, so the child's writes stay in memory, its
+    close() writes nothing, and the parent's buffered log bytes are not written a second
+    time by the child's exit (a duplicated INCR or LPUSH would corrupt the data set). The
+    flock stays the parent's: the child's inherited fd refers to the parent's lock.
+    kvengine's own background-save children run their work and leave with os._exit."""
+    for backend in list(_OPEN):
+        backend.closed = True
+        srv = backend.server
+        if srv is not None:
+            srv.feeding = False
+            srv.log_set = None
+    _OPEN.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_detach_in_fork_child)
+
+
 _PRCTL: Any = None
 
 
