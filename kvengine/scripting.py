@@ -64,6 +64,7 @@ from kvengine.dispatch import execute
 from kvengine.lua.bytecode import untail
 from kvengine.reply import OK, QUEUED, Resp3Set, Status
 from kvengine.resp3 import convert as resp3_convert
+from kvengine.t_string import get_command
 from kvengine.util import get_int, split_args
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ _E_OOM = OOM_TEXT.encode()
 _E_OUTSIDE = b"ERR redis.call/pcall can only be called inside a script invocation"
 _E_KILLED = b"ERR Script killed by user with SCRIPT KILL..."
 _E_NOMEM = b"not enough memory"  # Lua's own text for a failed allocation
+_E_WRONGTYPE = e.WRONGTYPE.encode()
 _SMALL_PUSH = 256 * 1024  # arguments this small fit in the RESERVE ensure_room keeps free
 LOAD_TIMEOUT_S = 0.5  # FUNCTION LOAD's limit for running a library's top-level code
 
@@ -502,20 +504,49 @@ class Scripting:
         if not args:
             return _E_NO_ARGS, 3
         argv = list(args)
-        for i, a in enumerate(args):
-            t = type(a)
-            if t is not bytes:
-                if t is int:
-                    argv[i] = b"%d" % a if -100000000000000000 < a < 100000000000000000 else b"%.17g" % a
-                elif t is float:
-                    argv[i] = b"%.17g" % a
-                else:
-                    return _E_BAD_ARG, 3
+        for a in args:  # all strings, the common case: one type test each
+            if type(a) is not bytes:
+                for i, a in enumerate(args):
+                    t = type(a)
+                    if t is not bytes:
+                        if t is int:
+                            argv[i] = b"%d" % a if -100000000000000000 < a < 100000000000000000 \
+                                else b"%.17g" % a
+                        elif t is float:
+                            argv[i] = b"%.17g" % a
+                        else:
+                            return _E_BAD_ARG, 3
+                break
         name = argv[0]
         cmd = TABLE.get(name) or TABLE.get(name.lower())
         if cmd is None:
             return _E_UNKNOWN, 2
         n = len(argv)
+        if cmd.handler is get_command and n == 2 and run.repl == REPL_ALL:
+            # GET, the most common call: dispatch.execute + get_command + Database.lookup_read
+            # inlined (call count, lazy expiry, keyspace hit or miss, WRONGTYPE); GET has no
+            # flag the checks below look at.  tests/test_evalsha_fastpath.py compares it
+            # with the general path (redis.call('get', ...) with a lowercase name is the same).
+            client = self._client
+            client.prop = None  # type: ignore[union-attr]
+            cmd.calls += 1
+            db = client.db  # type: ignore[union-attr]
+            table = db.table
+            value = table.lookup(argv[1], self.srv.now)
+            if value is None:
+                if table.expired:
+                    db.drain_expired()
+                db.misses += 1
+                return None if run.resp == 3 else False
+            db.hits += 1
+            if type(value) is not bytes:
+                return _E_WRONGTYPE, 2
+            sb = self._sandbox
+            cap = sb._cap  # type: ignore[union-attr]
+            if cap and sb.memory_used(True) + len(value) + 4144 > cap \
+                    and not sb.room(len(value) + 48):  # type: ignore[union-attr]
+                return _E_NOMEM, 4
+            return value
         if cmd.subcommands and n > 1:
             cmd = cmd.subcommands.get(argv[1].lower())  # type: ignore[assignment]
             if cmd is None:

@@ -9,6 +9,8 @@ from typing import Any
 from kvengine import exceptions as e
 from kvengine.api.base import ApiBase, EncodableT, KeyT
 from kvengine.api.callbacks import CALLBACKS, bool_ok
+from kvengine.blocking import serve_ready as _serve_ready
+from kvengine.reply import Status
 
 # What redis-py's response callbacks do for these, when called by name through
 # execute_command (the typed methods below apply the same conversions inline).
@@ -18,6 +20,7 @@ for _name in ("FUNCTION DELETE", "FUNCTION FLUSH", "FUNCTION RESTORE"):
 
 _NUMKEYS = {i: b"%d" % i for i in range(16)}
 _EVALSHA: list[Any] = []
+_MISS = object()  # evalsha's fast path did not run the script
 
 
 def _evalsha_command() -> Any:
@@ -27,6 +30,15 @@ def _evalsha_command() -> Any:
 
         _EVALSHA.append(TABLE[b"evalsha"])
     return _EVALSHA[0]
+
+
+def _decode_reply(reply: Any, encoding: str, errors: str) -> Any:
+    """kvengine.client.decode_reply (imported on first use: it imports this package)."""
+    global _decode_reply
+    from kvengine.client import decode_reply
+
+    _decode_reply = decode_reply
+    return decode_reply(reply, encoding, errors)
 
 
 _PIPELINE: list[type] = []
@@ -99,13 +111,56 @@ class ScriptingCommands(ApiBase):
 
     def evalsha(self, sha: str | bytes, numkeys: int, *keys_and_args: Any) -> Any:
         """Run a cached script by its SHA1; NoScriptError if the engine does not know it."""
-        # The hot path of register_script(): EVALSHA resolved once, arguments encoded inline.
+        # The hot path of register_script().  A known script with a valid int numkeys,
+        # outside MULTI and with the lock free, runs straight through Scripting.run_script
+        # with the steps Client._run + dispatch.execute + eval_generic take for EVALSHA
+        # (closed check, clock snapshot, call count, blocked clients served, feed flushed,
+        # cron woken), written out inline.  Anything else (NOSCRIPT, bad numkeys, MULTI,
+        # a contended lock: BUSY) takes the general path, which makes the same decisions.
+        # tests/test_evalsha_fastpath.py holds the two paths to the same results.
         enc = self._enc
-        argv = [b"EVALSHA", sha if type(sha) is bytes else enc(sha),
-                (_NUMKEYS.get(numkeys) if type(numkeys) is int else None) or enc(numkeys)]
-        if keys_and_args:
-            argv += [a if type(a) is bytes else enc(a) for a in keys_and_args]
-        return self._run(_evalsha_command(), argv)
+        sha_b = sha if type(sha) is bytes else enc(sha)
+        # str.encode inline for str arguments (what encode_arg does with them).
+        encoding, errors = self.encoding, self.encoding_errors  # type: ignore[attr-defined]
+        args = [a if type(a) is bytes else a.encode(encoding, errors) if type(a) is str else enc(a)
+                for a in keys_and_args]
+        cmd = _EVALSHA[0] if _EVALSHA else _evalsha_command()
+        if type(numkeys) is int and 0 <= numkeys <= len(args) and len(sha_b) == 40 \
+                and self.multi is None:  # type: ignore[attr-defined]
+            srv = self.server  # type: ignore[attr-defined]
+            st = getattr(srv, "scripting", None)
+            lock = srv.lock
+            if st is not None and lock.acquire(False):
+                reply: Any = _MISS
+                try:
+                    if srv.closed:
+                        raise srv.closed_error()
+                    script = st.scripts.get(sha_b.lower())
+                    if script is not None:
+                        srv.now = srv.clock()
+                        cmd.calls += 1
+                        self.prop = None
+                        try:
+                            reply = st.run_script(self, script.fn, script.name, script.flags, False,
+                                                  numkeys, args)
+                        finally:
+                            if srv.ready_keys:
+                                _serve_ready(srv)
+                            if srv.pending_ops:
+                                srv.flush_feed()
+                            if srv.cron_parked and srv.dirty != srv.cron_parked_dirty:
+                                srv.cron_wake()
+                finally:
+                    lock.release()
+                if reply is not _MISS:
+                    if self.decode_responses:  # type: ignore[attr-defined]
+                        return _decode_reply(reply, self.encoding, self.encoding_errors)  # type: ignore[attr-defined]
+                    if type(reply) is Status:
+                        return bytes(reply)
+                    return reply
+        argv = [b"EVALSHA", sha_b,
+                (_NUMKEYS.get(numkeys) if type(numkeys) is int else None) or enc(numkeys), *args]
+        return self._run(cmd, argv)
 
     def evalsha_ro(self, sha: str | bytes, numkeys: int, *keys_and_args: Any) -> Any:
         """EVALSHA for read-only scripts."""
