@@ -140,8 +140,13 @@ class List:
                 self.lp = new
                 self.mem = LIST_PACKED_BASE_BYTES + len(new)
                 return
-        for item in items:
-            self.push(item, left)
+            self.convert()  # where push() one by one would end up, in one step
+        if self.lp is not None:
+            self.push(items[0], left)
+            return
+        q = self._q
+        (q.extendleft if left else q.extend)(items)  # type: ignore[union-attr]
+        self.mem += LIST_ENTRY_BYTES * len(items) + sum(map(len, items))
 
     def index(self, index: int) -> bytes | None:
         """LINDEX: the item at `index` (negative counts from the tail), or None."""

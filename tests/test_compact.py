@@ -257,3 +257,25 @@ def test_batch_writes_match_one_at_a_time(encoding: str) -> None:
         for key in ("h", "pre", "z", "s", "spre", "l", "lpre"):
             assert batch.object("encoding", key) == single.object("encoding", key), key
         assert batch.server.used_memory() == single.server.used_memory()
+
+
+@pytest.mark.parametrize("left", [True, False])
+def test_a_batch_push_past_the_packed_limit_matches_one_at_a_time(left: bool) -> None:
+    """LPUSH/RPUSH of thousands of items (a 5,000-argument push from Lua) converts once
+    and extends, ending exactly as pushes one by one: contents, order and memory."""
+    from kvengine.t_list import List
+
+    items = [b"item:%d" % i + (b"\x01" if i % 97 == 0 else b"") for i in range(5000)]
+    for start in ([], [b"a", b"b"], [b"x" * 40] * 300):  # empty, packed, already converted
+        bulk, single = List(), List()
+        for lst in (bulk, single):
+            for x in start:
+                lst.push(x, False)
+        bulk.push_many(items, left)
+        for x in items:
+            single.push(x, left)
+        assert list(bulk) == list(single) and bulk.mem == single.mem
+        assert bulk.packed == single.packed
+        bulk.push_many([b"one"], left)
+        single.push(b"one", left)
+        assert list(bulk) == list(single) and bulk.mem == single.mem
