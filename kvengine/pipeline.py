@@ -140,21 +140,11 @@ _GET = TABLE[b"get"]
 _SET = TABLE[b"set"]
 
 
-def _lookup_string(db: Database, key: bytes, now: int) -> bytes | None:
-    """GET's work once the lock is held and the clock read, as api.strings' fast path
-    and t_string.get_command do it: lazy expiry, keyspace hit/miss, WRONGTYPE."""
+def _lookup_string(db: Database, key: bytes) -> bytes | None:
+    """GET's work once the lock is held and the clock read (server.now), as
+    t_string.get_command does it: lazy expiry, keyspace hit/miss, WRONGTYPE."""
     _GET.calls += 1
-    table = db.table
-    value = table.lookup(key, now)
-    if value is None:
-        if table.expired:
-            db.drain_expired()
-        db.misses += 1
-        return None
-    db.hits += 1
-    if type(value) is not bytes:
-        raise e.wrongtype()
-    return value  # type: ignore[no-any-return]
+    return db.get_typed(key, bytes, write=False)  # type: ignore[no-any-return]
 
 
 def _annotate(exc: Exception, number: int, argv: Argv | None) -> None:
@@ -356,9 +346,9 @@ class Pipeline:
                     decode = view.decode_responses
                     db = view.db
                     while True:
-                        srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
+                        srv.now = _time_ns() // 1_000_000 if clock is system_clock else clock()
                         try:
-                            value = _lookup_string(db, a, now)
+                            value = _lookup_string(db, a)
                             if decode and value is not None:
                                 append(value.decode(view.encoding, view.encoding_errors))
                             else:
@@ -458,7 +448,7 @@ class Pipeline:
                     try:
                         if kind == _K_GET:
                             argvs.append(None)
-                            value = _lookup_string(runner.db, a, now)
+                            value = _lookup_string(runner.db, a)
                             if decode and value is not None:
                                 append(value.decode(view.encoding, view.encoding_errors))
                             else:

@@ -530,15 +530,9 @@ class Scripting:
             client = self._client
             client.prop = None  # type: ignore[union-attr]
             cmd.calls += 1
-            db = client.db  # type: ignore[union-attr]
-            table = db.table
-            value = table.lookup(argv[1], self.srv.now)
+            value = client.db.lookup_read(argv[1])  # type: ignore[union-attr]
             if value is None:
-                if table.expired:
-                    db.drain_expired()
-                db.misses += 1
                 return None if run.resp == 3 else False
-            db.hits += 1
             if type(value) is not bytes:
                 return _E_WRONGTYPE, 2
             sb = self._sandbox

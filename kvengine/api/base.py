@@ -63,20 +63,10 @@ class ApiBase:
             if srv.closed:
                 raise e.ConnectionError("the engine is closed")
             clock = srv.clock
-            srv.now = now = _time_ns() // 1_000_000 if clock is system_clock else clock()
+            srv.now = _time_ns() // 1_000_000 if clock is system_clock else clock()
             cmd.calls += 1
-            db = self.db  # type: ignore[attr-defined]
-            table = db.table
-            value = table.lookup(key, now)  # Database.get_typed, inlined
-            if value is None:
-                if table.expired:
-                    db.drain_expired()
-                db.misses += 1
-                return None
-            db.hits += 1
-            if type(value) is not cls:
-                raise e.wrongtype()
-            return op(value, arg)
+            value = self.db.get_typed(key, cls, write=False)  # type: ignore[attr-defined]
+            return None if value is None else op(value, arg)
         finally:
             if srv.pending_ops:
                 srv.flush_feed()
