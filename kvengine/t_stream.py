@@ -37,7 +37,7 @@ from kvengine.commands import (
 )
 from kvengine.reply import OK, Status
 from kvengine.serialize import register_type
-from kvengine.util import get_int, parse_float, parse_int
+from kvengine.util import get_int, parse_int
 
 LONG_MAX = (1 << 63) - 1
 
@@ -1377,13 +1377,11 @@ def _xread(c: Client, argv: Argv, group_cmd: bool) -> Reply:
 
 
 def parse_timeout_ms(arg: bytes) -> int:
-    """getTimeoutFromObjectOrReply in milliseconds (XREAD's BLOCK)."""
+    """getTimeoutFromObjectOrReply in milliseconds (XREAD's BLOCK): a strict 64-bit
+    integer, as Redis's getLongLongFromObjectOrReply reads it (no floats, no 1e308)."""
     ms = parse_int(arg)
     if ms is None:
-        f = parse_float(arg)
-        if f is None or f != f or f in (float("inf"), float("-inf")):
-            raise e.err("timeout is not an integer or out of range")
-        ms = int(f)
+        raise e.err("timeout is not an integer or out of range")
     if ms < 0:
         raise e.err("timeout is negative")
     return ms

@@ -697,3 +697,16 @@ def test_xinfo_radix_tree_figures(both, spread: int) -> None:
     victims = [r[0] for r in both.real.execute_command("XRANGE", "s", "-", "+", "COUNT", "400")][100:300]
     both.eq("XDEL", "s", *victims)
     both.eq("XINFO", "STREAM", "s")
+
+
+@pytest.mark.parametrize("timeout", ["1e308", "1.5", "inf", "nan", "99999999999999999999", "abc", "",
+                                     "-1", "-9223372036854775808"])
+@pytest.mark.parametrize("cmd", ["XREAD", "XREADGROUP"])
+def test_block_timeouts_are_strict_integers(both, cmd, timeout) -> None:
+    """BLOCK is read as a 64-bit integer of milliseconds (getLongLongFromObjectOrReply):
+    floats and huge values are refused at once, never waited on."""
+    both.eq("XADD", "s", "1-1", "f", "v")
+    both.eq("XGROUP", "CREATE", "s", "g", "$")
+    head = ["XREADGROUP", "GROUP", "g", "c"] if cmd == "XREADGROUP" else ["XREAD"]
+    last = ">" if cmd == "XREADGROUP" else "$"
+    both.error("timeout", *head, "BLOCK", timeout, "STREAMS", "s", last)
